@@ -1,0 +1,53 @@
+"""Batch augmentations for multi-joint IMU windows, vectorised in torch (CPU or GPU).
+
+Windows are (B, T, J, 6) tensors: [ax, ay, az, gx, gy, gz] per joint, in each sensor's own frame.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .geometry import random_rotation_matrices
+
+
+def random_rotation(imu: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Rotate each joint's sensor frame of each sample by its own uniform random rotation in SO(3).
+
+    The same rotation applies to acc and gyro of that joint for all time steps (a sensor strapped on at
+    an unknown angle). imu: (B, T, J, 6) -> (B, T, J, 6); per-joint |acc| and |gyro| are unchanged.
+    """
+    _check(imu)
+    b, _, j, _ = imu.shape
+    rot = random_rotation_matrices((b, j), generator=generator, device=imu.device, dtype=imu.dtype)
+    vecs = imu.reshape(*imu.shape[:3], 2, 3)
+    return torch.einsum("bjxy,btjcy->btjcx", rot, vecs).reshape(imu.shape)
+
+
+def random_joint_mask(present: torch.Tensor, max_keep: int = 5,
+                      generator: torch.Generator | None = None) -> torch.Tensor:
+    """Per sample keep k ~ U{1..max_keep} of the present joints (fewer if fewer are present).
+
+    present: (B, J) bool. Returns a (B, J) bool mask of the kept joints, a subset of ``present``.
+    """
+    b, j = present.shape
+    k = torch.randint(1, max_keep + 1, (b, 1), generator=generator, device=present.device)
+    k = torch.minimum(k, present.sum(dim=1, keepdim=True).clamp(min=1))
+    scores = torch.rand(b, j, generator=generator, device=present.device).masked_fill(~present, 2.0)
+    rank = scores.argsort(dim=1).argsort(dim=1)  # 0 = smallest score
+    return (rank < k) & present
+
+
+def mask_joints(imu: torch.Tensor, present: torch.Tensor, max_keep: int = 5,
+                generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Joint masking: zero all but k ~ U{1..max_keep} present joints per sample.
+
+    imu (B, T, J, 6), present (B, J) bool -> (masked imu, kept (B, J) bool).
+    """
+    _check(imu)
+    kept = random_joint_mask(present, max_keep, generator)
+    return imu * kept[:, None, :, None].to(imu.dtype), kept
+
+
+def _check(imu: torch.Tensor) -> None:
+    if imu.ndim != 4 or imu.shape[-1] != 6:
+        raise ValueError(f"expected IMU windows of shape (B, T, J, 6); got {tuple(imu.shape)}")

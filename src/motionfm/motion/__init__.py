@@ -1,0 +1,70 @@
+"""Motion-capture readers (BVH, CMU ASF/AMC, HumanML3D) returning 22-joint MotionClips."""
+
+from __future__ import annotations
+
+import tarfile
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .amc import read_amc
+from .bvh import read_bvh
+from .clip import MotionClip, MotionFormatError
+from .humanml3d import read_humanml3d
+from .retarget import FAMILIES, SkeletonFamily
+
+MOTION_SUFFIXES = (".bvh", ".amc", ".npy")
+ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.xz", ".tar.bz2")
+
+__all__ = ["MotionClip", "MotionFormatError", "FAMILIES", "SkeletonFamily", "read_bvh", "read_amc",
+           "read_humanml3d", "load_motion", "find_motion_files", "expand_inputs"]
+
+
+def load_motion(path: str | Path, fps: float | None = None) -> MotionClip:
+    """Read any supported motion file by its suffix (.bvh, .amc with its .asf, HumanML3D new_joints .npy)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".bvh":
+        return read_bvh(path, fps)
+    if suffix == ".amc":
+        return read_amc(path, fps=fps or 120.0)
+    if suffix == ".npy":
+        return read_humanml3d(path) if fps is None else read_humanml3d(path, fps)
+    raise MotionFormatError(f"{path}: unsupported motion file; expected one of {', '.join(MOTION_SUFFIXES)}")
+
+
+def find_motion_files(folder: Path) -> list[Path]:
+    """Motion files below a folder, sorted (HumanML3D: only new_joints arrays)."""
+    out = []
+    for p in sorted(folder.rglob("*")):
+        if p.suffix.lower() in (".bvh", ".amc"):
+            out.append(p)
+        elif p.suffix.lower() == ".npy" and "joint_vecs" not in p.name and p.stem not in ("Mean", "Std") \
+                and "Mean" not in p.stem and "Std" not in p.stem:
+            out.append(p)
+    return out
+
+
+def _is_archive(path: Path) -> bool:
+    return any(path.name.lower().endswith(s) for s in ARCHIVE_SUFFIXES)
+
+
+@contextmanager
+def expand_inputs(inputs: list[str | Path]) -> Iterator[list[Path]]:
+    """Motion files from files, folders and tar archives (unpacked into a temporary folder while in use)."""
+    with tempfile.TemporaryDirectory(prefix="motionfm-") as tmp:
+        files: list[Path] = []
+        for k, item in enumerate(map(Path, inputs)):
+            if not item.exists():
+                raise FileNotFoundError(f"{item}: no such file or folder")
+            if item.is_dir():
+                files += find_motion_files(item)
+            elif _is_archive(item):
+                dest = Path(tmp) / str(k)
+                with tarfile.open(item) as tar:
+                    tar.extractall(dest, filter="data")
+                files += find_motion_files(dest)
+            else:
+                files.append(item)
+        yield files

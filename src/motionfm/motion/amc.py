@@ -1,0 +1,209 @@
+"""CMU ASF (skeleton) / AMC (motion) reader.
+
+Each ASF bone has a direction and length in the skeleton's rest frame, an ``axis`` (Euler angles and
+order) giving its local frame C, and degrees of freedom. With the AMC rotation M for a frame the bone's
+global orientation is ``R = R_parent @ C @ M @ C^-1`` and its end point is ``start + length * R @ dir``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..geometry import euler_to_matrix
+from .clip import MotionClip, MotionFormatError
+from .retarget import CMU_ASF, SkeletonFamily, retarget
+
+INCH = 0.0254
+
+
+@dataclass
+class ASFBone:
+    name: str
+    direction: np.ndarray
+    length: float
+    axis: np.ndarray  # C, (3, 3)
+    dofs: list[str]
+
+
+@dataclass
+class ASFSkeleton:
+    bones: dict[str, ASFBone] = field(default_factory=dict)
+    parent: dict[str, str] = field(default_factory=dict)  # bone -> parent bone ('root' at the top)
+    root_order: list[str] = field(default_factory=list)  # CMU roots have a zero 'orientation'
+    metres_per_unit: float = INCH
+    degrees: bool = True
+
+    def order(self) -> list[str]:
+        """Bones with every parent before its children."""
+        out, todo = [], list(self.parent)
+        placed = {"root"}
+        while todo:
+            ready = [b for b in todo if self.parent[b] in placed]
+            if not ready:
+                raise MotionFormatError(f"ASF hierarchy has bones not connected to root: {todo}")
+            for b in ready:
+                out.append(b)
+                placed.add(b)
+                todo.remove(b)
+        return out
+
+
+def _sections(lines: list[str]) -> dict[str, tuple[int, list[str]]]:
+    out: dict[str, tuple[int, list[str]]] = {}
+    current = None
+    for i, ln in enumerate(lines):
+        s = ln.strip()
+        if not s or s.startswith("#"):
+            continue
+        if s.startswith(":"):
+            head = s[1:].split()
+            current = head[0]
+            out[current] = (i + 1, [" ".join(head[1:])] if len(head) > 1 else [])
+        elif current:
+            out[current][1].append(s)
+    return out
+
+
+def _axis_matrix(values: list[str], order: str, degrees: bool) -> np.ndarray:
+    return euler_to_matrix(np.array([float(v) for v in values]), order.lower(), degrees=degrees)
+
+
+def parse_asf(text: str, source: str = "<asf>") -> ASFSkeleton:
+    """Parse an ASF skeleton. Errors name the file and line (MotionFormatError)."""
+    sec = _sections(text.splitlines())
+    for need in ("root", "bonedata", "hierarchy"):
+        if need not in sec:
+            raise MotionFormatError(f"{source}: missing ':{need}' section (not an ASF file, or truncated)")
+    skel = ASFSkeleton()
+    units = dict(ln.split()[:2] for ln in sec.get("units", (0, []))[1] if len(ln.split()) >= 2)
+    skel.metres_per_unit = INCH / float(units.get("length", 1.0))
+    skel.degrees = units.get("angle", "deg").startswith("deg")
+    for ln in sec["root"][1]:
+        tok = ln.split()
+        if tok[0] == "order":
+            skel.root_order = [t.lower() for t in tok[1:]]
+    line0, body = sec["bonedata"]
+    bone: dict = {}
+    for k, ln in enumerate(body):
+        tok = ln.split()
+        try:
+            if tok[0] == "begin":
+                bone = {"dof": []}
+            elif tok[0] == "end":
+                b = ASFBone(bone["name"], np.array(bone["direction"], float), float(bone["length"]),
+                            _axis_matrix(bone["axis"][:3], bone["axis"][3], skel.degrees), bone["dof"])
+                skel.bones[b.name] = b
+            elif tok[0] in ("name", "length"):
+                bone[tok[0]] = tok[1]
+            elif tok[0] in ("direction", "axis", "dof"):
+                bone[tok[0]] = tok[1:]
+        except (KeyError, IndexError, ValueError) as err:
+            raise MotionFormatError(f"{source}: bone data near line {line0 + k + 1}: {err}") from None
+    for ln in sec["hierarchy"][1]:
+        tok = ln.split()
+        if tok[0] in ("begin", "end"):
+            continue
+        for child in tok[1:]:
+            skel.parent[child] = tok[0]
+    missing = [b for b in skel.parent if b not in skel.bones]
+    if missing:
+        raise MotionFormatError(f"{source}: hierarchy names bones without bone data: {missing}")
+    return skel
+
+
+def parse_amc(text: str, skel: ASFSkeleton, source: str = "<amc>") -> dict[str, np.ndarray]:
+    """Parse AMC frames: {'root': (F, 6), bone: (F, n_dof)}; errors name file and line."""
+    values: dict[str, list[list[float]]] = {"root": []}
+    frame_lines: list[int] = []
+    for i, ln in enumerate(text.splitlines()):
+        s = ln.strip()
+        if not s or s[0] in "#:":
+            continue
+        tok = s.split()
+        if len(tok) == 1 and tok[0].isdigit():
+            frame_lines.append(i + 1)
+            continue
+        name = tok[0]
+        expected = 6 if name == "root" else len(skel.bones[name].dofs) if name in skel.bones else -1
+        if expected < 0:
+            raise MotionFormatError(f"{source}:{i + 1}: bone {name!r} is not in the ASF skeleton")
+        try:
+            row = [float(v) for v in tok[1:]]
+        except ValueError:
+            raise MotionFormatError(f"{source}:{i + 1}: non-numeric value") from None
+        if len(row) != expected:
+            raise MotionFormatError(f"{source}:{i + 1}: {name} needs {expected} values, got {len(row)}")
+        values.setdefault(name, []).append(row)
+    n = len(frame_lines)
+    if n == 0:
+        raise MotionFormatError(f"{source}: no frames found (not an AMC file?)")
+    out = {}
+    for name, rows in values.items():
+        if len(rows) != n:
+            raise MotionFormatError(f"{source}:{frame_lines[min(len(rows), n - 1)]}: frame lacks '{name}' "
+                                    f"(file truncated? {len(rows)} of {n} frames)")
+        out[name] = np.asarray(rows)
+    return out
+
+
+def _dof_rotation(values: np.ndarray, dofs: list[str], degrees: bool) -> np.ndarray:
+    """Rotation matrices (F, 3, 3) from AMC rotation dofs, composed extrinsically in the listed order."""
+    rot_dofs = [d for d in dofs if d.startswith("r")]
+    angles = np.zeros((values.shape[0], 3))
+    order = ""
+    for k, d in enumerate(rot_dofs):
+        angles[:, k] = values[:, dofs.index(d)]
+        order += d[1]
+    for axis in "xyz":
+        if len(order) < 3 and axis not in order:
+            order += axis
+    return euler_to_matrix(angles, order, degrees=degrees)
+
+
+def asf_amc_nodes(skel: ASFSkeleton, frames: dict[str, np.ndarray]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Global start positions (F, N, 3) and orientations (F, N, 3, 3) of root and every bone (ASF units)."""
+    root = frames["root"]
+    r_idx = [skel.root_order.index(a) for a in ("rx", "ry", "rz")]
+    t_idx = [skel.root_order.index(a) for a in ("tx", "ty", "tz")]
+    order = "".join(skel.root_order[i][1] for i in sorted(r_idx))
+    rot0 = euler_to_matrix(root[:, sorted(r_idx)], order, degrees=skel.degrees)
+    names, starts, rots = ["root"], [root[:, t_idx]], [rot0]
+    ends = {"root": root[:, t_idx]}
+    glob = {"root": rot0}
+    for b in skel.order():
+        bone = skel.bones[b]
+        values = frames.get(b, np.zeros((root.shape[0], len(bone.dofs))))
+        local = bone.axis @ _dof_rotation(values, bone.dofs, skel.degrees) @ bone.axis.T
+        glob[b] = glob[skel.parent[b]] @ local if skel.parent[b] != "root" else rot0 @ local
+        start = ends[skel.parent[b]]
+        ends[b] = start + bone.length * (glob[b] @ bone.direction)
+        names.append(b)
+        starts.append(start)
+        rots.append(glob[b])
+    return names, np.stack(starts, 1), np.stack(rots, 1)
+
+
+def read_amc(amc_path: str | Path, asf_path: str | Path | None = None, fps: float = 120.0,
+             family: SkeletonFamily = CMU_ASF) -> MotionClip:
+    """Read a CMU AMC trial with its ASF skeleton (default: the one .asf beside it) onto the 22 joints."""
+    amc_path = Path(amc_path)
+    asf_path = Path(asf_path) if asf_path else _find_asf(amc_path)
+    skel = parse_asf(asf_path.read_text(errors="replace"), str(asf_path))
+    frames = parse_amc(amc_path.read_text(errors="replace"), skel, str(amc_path))
+    names, pos, rot = asf_amc_nodes(skel, frames)
+    p22, q22 = retarget(names, pos * skel.metres_per_unit, rot, family)
+    return MotionClip(p22, fps, q22, source=str(amc_path), family=family.name, meta={"asf": str(asf_path)})
+
+
+def _find_asf(amc_path: Path) -> Path:
+    subject = amc_path.stem.split("_")[0]
+    named = amc_path.with_name(f"{subject}.asf")
+    if named.exists():
+        return named
+    found = sorted(amc_path.parent.glob("*.asf"))
+    if len(found) != 1:
+        raise MotionFormatError(f"{amc_path}: cannot tell which ASF skeleton goes with it; pass asf_path")
+    return found[0]

@@ -1,0 +1,135 @@
+"""Physics engine: virtual IMU signals from joint motion.
+
+For every joint j the sensor sits at the joint (plus an optional small offset) with the orientation R_j of
+the segment that starts there (leaf joints take their parent's segment). In the sensor frame:
+- accelerometer = R_j^T (a_j - g), the specific force, gravity included: a sensor lying still reads
+  +9.80665 m/s^2 on its up axis (world is Y up, g = (0, -9.80665, 0));
+- gyroscope = body angular velocity, from q_j^* dq_j/dt.
+Positions and orientations are smoothed and differentiated with Savitzky-Golay filters at the source rate,
+then resampled to ``fps_out`` with an anti-aliasing polyphase filter. Everything is vectorised over time and
+joints; Python loops run only over the 22 joints of the hierarchy when frames are derived from positions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+from scipy.signal import resample_poly, savgol_filter
+
+from .geometry import (matrix_to_quat, quat_between, quat_conjugate, quat_make_continuous, quat_multiply,
+                       quat_normalize, quat_rotate)
+from .motion.clip import MotionClip
+from .skeleton import LEAVES, MAIN_CHILD, NUM_JOINTS, PARENTS, REST_DIRECTIONS, joint_index
+
+GRAVITY = 9.80665
+GRAVITY_WORLD = np.array([0.0, -GRAVITY, 0.0])
+
+
+@dataclass
+class SimConfig:
+    """How to turn joint motion into IMU signals."""
+
+    fps_out: float = 20.0
+    smooth_seconds: float = 0.25  # Savitzky-Golay window before differentiating
+    polyorder: int = 3
+    noise: bool = False
+    acc_noise_std: float = 0.6  # m/s^2, 1 sigma (reference sensor noise)
+    gyro_noise_std: float = 0.017  # rad/s
+    offset_std: float = 0.0  # m: random sensor displacement from the joint, fixed per clip (e.g. 0.02)
+    seed: int | None = None
+
+
+class ClipTooShortError(ValueError):
+    """The motion has fewer frames than the smoothing window needs."""
+
+
+def frames_from_positions(positions: np.ndarray) -> np.ndarray:
+    """Segment orientations (T, 22, 4) derived from joint positions (T, 22, 3) alone.
+
+    The pelvis frame is built from the hip axis (x, the body's left) and the lower spine (y). Every other
+    segment swings from its parent's frame by the shortest arc that takes its T-pose bone direction onto
+    the observed bone (joint -> its first child), so twist is inherited and the result is continuous.
+    Leaves copy their parent.
+    """
+    pos = np.asarray(positions, dtype=np.float64)
+    left = pos[:, joint_index("left_hip")] - pos[:, joint_index("right_hip")]
+    left /= np.linalg.norm(left, axis=-1, keepdims=True) + 1e-9
+    up = pos[:, joint_index("spine1")] - pos[:, 0]
+    up -= (up * left).sum(-1, keepdims=True) * left
+    up /= np.linalg.norm(up, axis=-1, keepdims=True) + 1e-9
+    pelvis = np.stack([left, up, np.cross(left, up)], axis=-1)  # columns: x, y, z
+    rot = np.empty(pos.shape[:2] + (4,))
+    rot[:, 0] = matrix_to_quat(pelvis)
+    rest = np.asarray(REST_DIRECTIONS, dtype=np.float64)
+    for j in range(1, NUM_JOINTS):
+        parent_rot, child = rot[:, PARENTS[j]], MAIN_CHILD[j]
+        if child < 0:
+            rot[:, j] = parent_rot
+            continue
+        bone_local = quat_rotate(quat_conjugate(parent_rot), pos[:, child] - pos[:, j])
+        swing = quat_between(np.broadcast_to(rest[child], bone_local.shape), bone_local)
+        rot[:, j] = quat_normalize(quat_multiply(parent_rot, swing))
+    return rot
+
+
+def sensor_orientations(rotations: np.ndarray) -> np.ndarray:
+    """Orientation (T, 22, 4) of a sensor at each joint: leaves take their parent segment's orientation."""
+    out = np.array(rotations, dtype=np.float64, copy=True)
+    for leaf in LEAVES:
+        out[:, leaf] = rotations[:, PARENTS[leaf]]
+    return quat_make_continuous(out, axis=0)
+
+
+def _window(n_frames: int, fps: float, config: SimConfig) -> int:
+    w = max(int(round(config.smooth_seconds * fps)) | 1, config.polyorder + 2 | 1)
+    if n_frames < w:
+        raise ClipTooShortError(f"clip has {n_frames} frames; at {fps:g} fps simulation needs at least {w} "
+                                f"({w / fps:.2f} s)")
+    return w
+
+
+def resample(x: np.ndarray, fps_in: float, fps_out: float) -> np.ndarray:
+    """Anti-aliased polyphase resampling along axis 0 (the edges continue the signal's local trend)."""
+    ratio = Fraction(fps_out / fps_in).limit_denominator(200)
+    if ratio == 1:
+        return x
+    return resample_poly(x, ratio.numerator, ratio.denominator, axis=0, padtype="line")
+
+
+def simulate_imu(positions: np.ndarray, fps: float, rotations: np.ndarray | None = None,
+                 config: SimConfig | None = None) -> np.ndarray:
+    """Virtual IMU at every joint, shape (T', 22, 6) float32: [ax, ay, az] m/s^2, [gx, gy, gz] rad/s.
+
+    positions: (T, 22, 3) metres, world Y up, at ``fps``. rotations: (T, 22, 4) global segment
+    orientations (w, x, y, z), or None to derive them from the bones. T' = T * fps_out / fps (rounded up).
+    """
+    config = config or SimConfig()
+    pos = np.asarray(positions, dtype=np.float64)
+    if pos.ndim != 3 or pos.shape[1:] != (NUM_JOINTS, 3):
+        raise ValueError(f"positions must be (T, {NUM_JOINTS}, 3); got {pos.shape}")
+    if not np.isfinite(pos).all():
+        raise ValueError("positions contain NaN or infinite values")
+    w = _window(len(pos), fps, config)
+    rng = np.random.default_rng(config.seed)
+    q = sensor_orientations(frames_from_positions(pos) if rotations is None else np.asarray(rotations, np.float64))
+    if config.offset_std > 0:
+        pos = pos + quat_rotate(q, rng.normal(0.0, config.offset_std, (NUM_JOINTS, 3)))
+    dt = 1.0 / fps
+    acc_world = savgol_filter(pos, w, config.polyorder, deriv=2, delta=dt, axis=0, mode="interp")
+    q_smooth = quat_normalize(savgol_filter(q, w, config.polyorder, axis=0, mode="interp"))
+    q_dot = savgol_filter(q, w, config.polyorder, deriv=1, delta=dt, axis=0, mode="interp")
+    conj = quat_conjugate(q_smooth)
+    gyro = 2.0 * quat_multiply(conj, q_dot)[..., 1:]
+    acc = quat_rotate(conj, acc_world - GRAVITY_WORLD)
+    imu = resample(np.concatenate([acc, gyro], axis=-1), fps, config.fps_out)
+    if config.noise:
+        imu[..., :3] += rng.normal(0.0, config.acc_noise_std, imu[..., :3].shape)
+        imu[..., 3:] += rng.normal(0.0, config.gyro_noise_std, imu[..., 3:].shape)
+    return imu.astype(np.float32)
+
+
+def simulate_clip(clip: MotionClip, config: SimConfig | None = None) -> np.ndarray:
+    """simulate_imu for a MotionClip; (T', 22, 6) float32 at config.fps_out."""
+    return simulate_imu(clip.positions, clip.fps, clip.rotations, config)
