@@ -12,6 +12,7 @@ Each function takes numpy arrays or torch tensors and returns the same kind.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -61,9 +62,8 @@ def quat_conjugate(q: Array) -> Array:
 
 def quat_normalize(q: Array, eps: float = 1e-12) -> Array:
     """Scale quaternions (..., 4) to unit norm."""
-    xp = _xp(q)
-    norm = xp.sqrt((q * q).sum(axis=-1, keepdims=True))
-    return q / (norm + eps)
+    norm = _xp(q).sqrt((q * q).sum(axis=-1, keepdims=True))
+    return q / (norm.clamp(min=eps) if _is_torch(q) else np.maximum(norm, eps))
 
 
 def quat_rotate(q: Array, v: Array) -> Array:
@@ -152,11 +152,14 @@ def matrix_to_euler(m: Array, order: str, degrees: bool = False) -> Array:
     """Euler angles (..., 3) in the sequence ``order`` (see euler_to_matrix) from matrices (..., 3, 3).
 
     Computed with scipy in float64; a torch input comes back as a tensor on its device (no gradient).
+    At gimbal lock the third angle is set to zero: the angles still reproduce the matrix exactly.
     """
     _check_order(order)
     arr = m.detach().cpu().double().numpy() if _is_torch(m) else np.asarray(m, dtype=np.float64)
     flat = arr.reshape(-1, 3, 3)
-    out = Rotation.from_matrix(flat).as_euler(order, degrees=degrees).reshape(arr.shape[:-2] + (3,))
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Gimbal lock detected")
+        out = Rotation.from_matrix(flat).as_euler(order, degrees=degrees).reshape(arr.shape[:-2] + (3,))
     if _is_torch(m):
         return torch.as_tensor(out, dtype=m.dtype, device=m.device)
     return out.astype(arr.dtype if np.issubdtype(np.asarray(m).dtype, np.floating) else np.float64)

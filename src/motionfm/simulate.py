@@ -91,11 +91,15 @@ def _window(n_frames: int, fps: float, config: SimConfig) -> int:
 
 
 def resample(x: np.ndarray, fps_in: float, fps_out: float) -> np.ndarray:
-    """Anti-aliased polyphase resampling along axis 0 (the edges continue the signal's local trend)."""
+    """Anti-aliased polyphase resampling along axis 0 (the edges continue the signal's local trend).
+
+    The mean is taken out before filtering and put back after, so a constant (gravity) passes exactly.
+    """
     ratio = Fraction(fps_out / fps_in).limit_denominator(200)
     if ratio == 1:
         return x
-    return resample_poly(x, ratio.numerator, ratio.denominator, axis=0, padtype="line")
+    mean = x.mean(axis=0, keepdims=True)
+    return resample_poly(x - mean, ratio.numerator, ratio.denominator, axis=0, padtype="line") + mean
 
 
 def simulate_imu(positions: np.ndarray, fps: float, rotations: np.ndarray | None = None,

@@ -1,0 +1,61 @@
+import pytest
+import torch
+
+from motionfm.augment import mask_joints, random_joint_mask, random_rotation
+
+
+@pytest.fixture
+def batch():
+    return torch.randn(16, 50, 22, 6, generator=torch.Generator().manual_seed(0))
+
+
+def test_rotation_preserves_per_joint_magnitudes(batch):
+    out = random_rotation(batch, torch.Generator().manual_seed(1))
+    for s in (slice(0, 3), slice(3, 6)):
+        torch.testing.assert_close(out[..., s].norm(dim=-1), batch[..., s].norm(dim=-1), rtol=1e-5, atol=1e-5)
+    assert (out - batch).abs().max() > 1.0
+
+
+def test_rotation_is_one_rotation_per_sample_joint_for_all_time(batch):
+    out = random_rotation(batch, torch.Generator().manual_seed(2))
+    # rotations preserve inner products between any two time steps and between acc and gyro
+    a, b = batch[..., :3], batch[..., 3:]
+    ra, rb = out[..., :3], out[..., 3:]
+    torch.testing.assert_close((ra[:, :1] * ra).sum(-1), (a[:, :1] * a).sum(-1), rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close((ra * rb).sum(-1), (a * b).sum(-1), rtol=1e-4, atol=1e-4)
+    # and different joints get different rotations
+    same_input = batch[:, :, :1].expand(-1, -1, 22, -1).contiguous()
+    rotated = random_rotation(same_input, torch.Generator().manual_seed(3))
+    assert (rotated[:, :, 0] - rotated[:, :, 1]).abs().max() > 0.5
+
+
+def test_rotation_is_seeded(batch):
+    a = random_rotation(batch, torch.Generator().manual_seed(4))
+    b = random_rotation(batch, torch.Generator().manual_seed(4))
+    torch.testing.assert_close(a, b)
+
+
+@pytest.mark.parametrize("n_present", [1, 3, 22])
+def test_joint_mask_keeps_one_to_five_present_joints(n_present):
+    present = torch.zeros(2000, 22, dtype=torch.bool)
+    present[:, :n_present] = True
+    kept = random_joint_mask(present, generator=torch.Generator().manual_seed(0))
+    counts = kept.sum(1)
+    assert (kept & ~present).sum() == 0
+    assert counts.min() >= 1 and counts.max() <= min(5, n_present)
+    if n_present == 22:
+        assert set(counts.tolist()) == {1, 2, 3, 4, 5}  # k ~ U{1..5}
+        assert abs(counts.float().mean().item() - 3.0) < 0.1
+        assert kept.float().mean(0).std() < 0.03  # every joint equally likely
+
+
+def test_mask_joints_zeroes_the_rest(batch):
+    present = torch.ones(16, 22, dtype=torch.bool)
+    masked, kept = mask_joints(batch, present, generator=torch.Generator().manual_seed(0))
+    assert (masked[~kept[:, None, :].expand(-1, 50, -1)] == 0).all()
+    torch.testing.assert_close(masked[kept[:, None, :].expand(-1, 50, -1)], batch[kept[:, None, :].expand(-1, 50, -1)])
+
+
+def test_bad_shape():
+    with pytest.raises(ValueError, match=r"\(B, T, J, 6\)"):
+        random_rotation(torch.zeros(3, 22, 6))
