@@ -61,3 +61,25 @@ def spin_about_y(omega: float, fps: float, seconds: float, radius_pos: np.ndarra
 def tilt(rot: np.ndarray, quat: np.ndarray) -> np.ndarray:
     """Compose every orientation in rot (..., 4) with a fixed body-frame quaternion."""
     return quat_multiply(rot, np.broadcast_to(quat, rot.shape))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_cache(tmp_path_factory):
+    """Converted data sets go to a per-session cache, and the loaders read ../shared/data."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("MOTIONFM_CACHE", str(tmp_path_factory.mktemp("cache")))
+    mp.setenv("MOTIONFM_DATA", str(DATA))
+    yield
+    mp.undo()
+
+
+@pytest.fixture(scope="session")
+def dataset():
+    """Load a registered data set (cached for the session), skipping when its files are absent."""
+    from motionfm.har import get_spec, load_dataset
+
+    def load(name: str):
+        for f in get_spec(name).files:
+            need(f)
+        return load_dataset(name, show_progress=False)
+    return load

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.progress import track
 
+from rich.table import Table
+
+from . import har
+from .io import RecordingError, RecordingFormat, describe, read_recording, recording_windows
 from .motion import expand_inputs
 from .simulate import SimConfig
 from .simulate_corpus import simulate_files
@@ -15,6 +20,7 @@ from .simulate_corpus import simulate_files
 app = typer.Typer(help="Pre-trained motion-sensor (IMU) encoders: simulate, pretrain, evaluate, classify.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 console = Console(stderr=True, soft_wrap=True, highlight=False)
+out = Console(width=None if sys.stdout.isatty() else 200, highlight=False)
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -51,15 +57,81 @@ def simulate(
                   f"{len(corpus.failures)} skipped", highlight=False)
 
 
+datasets_app = typer.Typer(help="Real activity data sets (registry, windows, splits).", no_args_is_help=True)
+app.add_typer(datasets_app, name="datasets")
+
+
+def _load(name: str, data: Path | None) -> har.WindowSet:
+    try:
+        return har.load_dataset(name, root=data)
+    except (ValueError, FileNotFoundError) as err:
+        fail(str(err))
+
+
+@datasets_app.command("list")
+def datasets_list(data: Path = typer.Option(None, "--data", help="data folder (default $MOTIONFM_DATA or ../shared/data)")) -> None:
+    """One line per registered data set: classes, subjects, windows, placement, rate."""
+    table = Table("name", "classes", "subjects", "windows", "placement", "rate (Hz)", "channels", "zero-shot")
+    for name, spec in har.REGISTRY.items():
+        ws = _load(name, data)
+        table.add_row(name, str(len(spec.classes)), str(len(set(ws.subject.tolist()))), str(len(ws)),
+                      ", ".join(spec.placements), f"{spec.rate_hz:g}", "acc+gyro" if spec.has_gyro else "acc",
+                      "no (names unknown)" if spec.supervised_only else "yes")
+    out.print(table)
+
+
+@datasets_app.command("show")
+def datasets_show(name: str, data: Path = typer.Option(None, "--data")) -> None:
+    """Class names, split sizes and per-class counts of one data set."""
+    try:
+        spec = har.get_spec(name)
+    except ValueError as err:
+        fail(str(err))
+    ws = _load(name, data)
+    out.print(f"[bold]{spec.name}[/bold]: {spec.title}; {spec.rate_hz:g} Hz, placements {', '.join(spec.placements)}; "
+              f"license: {spec.license}")
+    if spec.notes:
+        out.print(f"notes: {spec.notes}")
+    for split, subjects in (("test", spec.test_subjects), ("val", spec.val_subjects)):
+        out.print(f"{split} subjects: {', '.join(map(str, subjects))}")
+    table = Table("class", "synonyms", *har.SPLITS, "total")
+    counts = {s: ws.class_counts(s) for s in har.SPLITS}
+    for k, cls in enumerate(spec.classes):
+        table.add_row(cls, "; ".join(spec.synonyms.get(cls, ())), *(str(counts[s][k]) for s in har.SPLITS),
+                      str(sum(counts[s][k] for s in har.SPLITS)))
+    table.add_row("[bold]all[/bold]", "", *(str(counts[s].sum()) for s in har.SPLITS), str(len(ws)))
+    out.print(table)
+
+
+def _split(text: str | None) -> tuple[str, ...] | None:
+    return tuple(c.strip() for c in text.split(",")) if text else None
+
+
 @app.command()
 def classify(
-    recording: Path = typer.Argument(..., help="CSV or Parquet recording"),
-    labels: str = typer.Option("walking,running,sitting,standing,lying", "--labels"),
+    recording: Path = typer.Argument(..., help="CSV or Parquet recording: time, ax, ay, az[, gx, gy, gz]"),
+    labels: str = typer.Option("walking,walking upstairs,walking downstairs,sitting,standing,lying down", "--labels",
+                               help="comma-separated activity names"),
+    placement: str = typer.Option("left_wrist", "--placement", help="where the sensor was worn"),
+    acc_units: str = typer.Option(None, "--acc-units", help="g or m/s2 (default: guessed from gravity)"),
+    gyro_units: str = typer.Option("rad/s", "--gyro-units", help="rad/s or deg/s"),
+    window: float = typer.Option(10.0, "--window", help="window length in seconds"),
+    time_col: str = typer.Option("time", "--time-col"),
+    acc_cols: str = typer.Option("ax,ay,az", "--acc-cols"),
+    gyro_cols: str = typer.Option("gx,gy,gz", "--gyro-cols"),
+    fps: float = typer.Option(None, "--fps", help="sampling rate, when the file has no time column"),
 ) -> None:
     """Classify a recording window by window (zero-shot, bundled model)."""
-    if not recording.exists():
-        fail(f"{recording}: no such file")
-    console.print("no model bundled yet: classification arrives with the bundled-model issue", highlight=False)
+    fmt = RecordingFormat(time_col=time_col, acc_cols=_split(acc_cols), gyro_cols=_split(gyro_cols),
+                          acc_units=acc_units, gyro_units=gyro_units, fps=fps)
+    try:
+        rec = read_recording(recording, placement, fmt)
+        windows = recording_windows(rec, window)
+    except RecordingError as err:
+        fail(str(err))
+    console.print(describe(rec))
+    console.print(f"{len(windows.x)} windows of {window:g} s; labels: {labels}")
+    console.print("no model bundled yet: classification arrives with the bundled-model issue")
 
 
 def main() -> None:  # pragma: no cover

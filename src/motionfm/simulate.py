@@ -13,14 +13,14 @@ joints; Python loops run only over the 22 joints of the hierarchy when frames ar
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 
 import numpy as np
-from scipy.signal import resample_poly, savgol_filter
+from scipy.signal import savgol_filter
 
 from .geometry import (matrix_to_quat, quat_between, quat_conjugate, quat_make_continuous, quat_multiply,
                        quat_normalize, quat_rotate)
 from .motion.clip import MotionClip
+from .resampling import resample
 from .skeleton import LEAVES, MAIN_CHILD, NUM_JOINTS, PARENTS, REST_DIRECTIONS, joint_index
 
 GRAVITY = 9.80665
@@ -88,18 +88,6 @@ def _window(n_frames: int, fps: float, config: SimConfig) -> int:
         raise ClipTooShortError(f"clip has {n_frames} frames; at {fps:g} fps simulation needs at least {w} "
                                 f"({w / fps:.2f} s)")
     return w
-
-
-def resample(x: np.ndarray, fps_in: float, fps_out: float) -> np.ndarray:
-    """Anti-aliased polyphase resampling along axis 0 (the edges continue the signal's local trend).
-
-    The mean is taken out before filtering and put back after, so a constant (gravity) passes exactly.
-    """
-    ratio = Fraction(fps_out / fps_in).limit_denominator(200)
-    if ratio == 1:
-        return x
-    mean = x.mean(axis=0, keepdims=True)
-    return resample_poly(x - mean, ratio.numerator, ratio.denominator, axis=0, padtype="line") + mean
 
 
 def simulate_imu(positions: np.ndarray, fps: float, rotations: np.ndarray | None = None,

@@ -1,0 +1,42 @@
+import numpy as np
+import pytest
+from scipy.signal import periodogram
+
+from motionfm.resampling import resample, sliding_windows
+
+
+@pytest.mark.parametrize("fps_in", [25.0, 32.0, 50.0, 100.0, 120.0])
+@pytest.mark.parametrize("freq", [0.5, 2.0, 4.5])
+def test_resampled_sine_keeps_frequency_and_amplitude(fps_in, freq):
+    t = np.arange(int(30 * fps_in)) / fps_in
+    x = 3.0 * np.sin(2 * np.pi * freq * t) + 9.8
+    y = resample(x, fps_in, 20.0)
+    assert len(y) == int(np.ceil(len(x) * 20.0 / fps_in))
+    f, p = periodogram(y - y.mean(), fs=20.0)
+    assert abs(f[np.argmax(p)] - freq) < 0.05
+    inner = y[40:-40]
+    np.testing.assert_allclose(np.sqrt(2) * (inner - 9.8).std(), 3.0, rtol=0.03)  # RMS of a sine
+    np.testing.assert_allclose(inner.mean(), 9.8, atol=0.05)
+
+
+def test_resampling_removes_frequencies_above_the_new_nyquist():
+    fps_in = 100.0
+    t = np.arange(3000) / fps_in
+    alias = np.sin(2 * np.pi * 17.0 * t)  # would fold to 3 Hz at 20 Hz without the anti-alias filter
+    assert np.abs(resample(alias, fps_in, 20.0)[40:-40]).max() < 0.05
+
+
+def test_constant_passes_exactly():
+    np.testing.assert_allclose(resample(np.full((90, 3), 9.80665), 30.0, 20.0), 9.80665, atol=1e-9)
+
+
+def test_sliding_windows():
+    x = np.arange(50)
+    w, starts, valid = sliding_windows(x, 20, 10)
+    assert w.shape == (4, 20) and starts.tolist() == [0, 10, 20, 30] and (valid == 20).all()
+    np.testing.assert_array_equal(w[1], np.arange(10, 30))
+    short, s, v = sliding_windows(np.arange(7), 20, 10)
+    assert short.shape == (1, 20) and v.tolist() == [7]
+    np.testing.assert_array_equal(short[0], np.resize(np.arange(7), 20))  # padded by repetition
+    with pytest.raises(ValueError, match="empty"):
+        sliding_windows(np.zeros(0), 20, 10)
