@@ -134,5 +134,39 @@ def classify(
     console.print("no model bundled yet: classification arrives with the bundled-model issue")
 
 
+@app.command()
+def pretrain(
+    config: Path = typer.Option(..., "--config", help="YAML or JSON pre-training config"),
+    resume: bool = typer.Option(False, "--resume", help="continue from the checkpoint in out_dir"),
+    steps: int = typer.Option(None, "--steps", help="override the number of steps"),
+    out_dir: Path = typer.Option(None, "--out-dir", help="override the output folder"),
+) -> None:
+    """Pre-train an IMU encoder (CPU, GPU, or several via torchrun). SIGTERM/SIGINT save a checkpoint first."""
+    from .pretrain import PretrainConfig, pretrain as run_pretrain
+
+    try:
+        cfg = PretrainConfig.from_file(config)
+    except (OSError, ValueError, TypeError) as err:
+        fail(f"{config}: {err}")
+    if steps is not None:
+        cfg.steps = steps
+    if out_dir is not None:
+        cfg.out_dir = str(out_dir)
+    try:
+        status, trainer = run_pretrain(cfg, resume=resume)
+    except (ValueError, FileNotFoundError) as err:
+        fail(str(err))
+    if trainer.rank == 0:
+        where = Path(cfg.out_dir)
+        if status == "interrupted":
+            console.print(f"interrupted at step {trainer.step}: checkpoint saved in {where}; continue with --resume")
+            raise typer.Exit(130)
+        console.print(f"done: {trainer.step} steps; model saved in {where / 'model'}")
+
+
 def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":
     app()

@@ -1,0 +1,69 @@
+"""IMU encoder + projections into a space shared with a frozen text encoder (UniMTS-style model)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..losses import ClipLoss
+from .stgcn import STGCN, STGCNConfig, stgcn_config
+
+
+@dataclass
+class ModelConfig:
+    """Which encoder, how wide the shared space is, and which text encoder the text side expects."""
+
+    arch: str = "stgcn"
+    encoder: str = "small"  # a named encoder config
+    encoder_overrides: dict = field(default_factory=dict)
+    embed_dim: int = 256
+    text_encoder: str = "minilm"
+    text_dim: int = 384
+    init_temperature: float = 0.07
+
+    def encoder_config(self) -> STGCNConfig:
+        if self.arch != "stgcn":
+            raise ValueError(f"unknown architecture {self.arch!r}")
+        return stgcn_config(self.encoder, **self.encoder_overrides)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def build_encoder(config: ModelConfig) -> nn.Module:
+    """The IMU encoder named by the config; it maps ((B, T, 22, C), mask) -> (B, out_dim)."""
+    return STGCN(config.encoder_config())
+
+
+class ImuTextModel(nn.Module):
+    """IMU windows and text features in one embedding space.
+
+    embed_imu: (B, T, 22, 6) + (B, 22) mask -> (B, embed_dim) unit vectors.
+    embed_text: (n, text_dim) frozen text features -> (n, embed_dim) unit vectors.
+    """
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.encoder = build_encoder(config)
+        self.imu_proj = nn.Linear(self.encoder.out_dim, config.embed_dim)
+        self.text_proj = nn.Linear(config.text_dim, config.embed_dim)
+        self.loss = ClipLoss(config.init_temperature)
+
+    def features(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """Encoder output before projection, (B, out_dim)."""
+        return self.encoder(x, mask)
+
+    def embed_imu(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        return F.normalize(self.imu_proj(self.encoder(x, mask)), dim=-1)
+
+    def embed_text(self, text_features: torch.Tensor) -> torch.Tensor:
+        return F.normalize(self.text_proj(text_features), dim=-1)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor, text_features: torch.Tensor,
+                ids: torch.Tensor | None = None) -> torch.Tensor:
+        """Contrastive loss of a batch of (window, caption) pairs."""
+        return self.loss(self.embed_imu(x, mask), self.embed_text(text_features), ids)

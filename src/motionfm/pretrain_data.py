@@ -1,0 +1,128 @@
+"""Batches of (IMU window, caption) pairs for pre-training, drawn reproducibly from a torch.Generator.
+
+Simulated clips: a random 10 s crop (short clips wrap around), all 22 joints present. Real windows: the
+train split of each registry data set in the mix, captioned with class-name prompts. Every batch gets the
+rotation augmentation and joint masking (keep k ~ U{1..5} of the present joints).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .augment import mask_joints, random_rotation
+from .corpora import CaptionedCorpus
+from .har import WindowSet, get_spec
+from .skeleton import NUM_JOINTS
+from .text import TextEncoder, prompts
+
+
+@dataclass
+class Batch:
+    x: torch.Tensor  # (B, T, 22, 6)
+    mask: torch.Tensor  # (B, 22) bool, joints kept after masking
+    caption: torch.Tensor  # (B,) index into PretrainData.captions
+
+
+class PretrainData:
+    """All pre-training material in memory, plus the frozen text features of every caption."""
+
+    def __init__(self, corpora: list[CaptionedCorpus], real: list[WindowSet], window: int) -> None:
+        if not corpora and not real:
+            raise ValueError("nothing to pre-train on: give motion corpora and/or real data sets")
+        self.window = window
+        self.captions: list[str] = []
+        self._index: dict[str, int] = {}
+        self.sim_imu = np.concatenate([c.sim.imu for c in corpora]) if corpora else np.zeros((0, NUM_JOINTS, 6), np.float32)
+        lengths = np.concatenate([np.diff(c.sim.offsets) for c in corpora]) if corpora else np.zeros(0, np.int64)
+        self.sim_offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+        self.sim_lengths = lengths.astype(np.int64)
+        self.sim_captions = [self._ids(caps) for c in corpora for caps in c.captions]
+        self.real = real
+        self.real_sizes = np.array([len(r) for r in real], dtype=np.int64)
+        self.real_captions = [[self._ids(prompts(name, get_spec(r.name).synonyms.get(name, ()))) for name in r.class_names]
+                              for r in real]
+        self.text_features: torch.Tensor | None = None
+
+    def _ids(self, texts: list[str]) -> list[int]:
+        for t in texts:
+            if t not in self._index:
+                self._index[t] = len(self.captions)
+                self.captions.append(t)
+        return [self._index[t] for t in texts]
+
+    def encode_captions(self, encoder: TextEncoder) -> torch.Tensor:
+        """Frozen text features of every caption, (n_captions, text_dim); computed once."""
+        self.text_features = encoder.encode(self.captions)
+        return self.text_features
+
+    @property
+    def n_sim(self) -> int:
+        return len(self.sim_lengths)
+
+    @property
+    def n_real(self) -> int:
+        return int(self.real_sizes.sum())
+
+    def _pick_caption(self, options: list[int], u: float) -> int:
+        return options[min(int(u * len(options)), len(options) - 1)]
+
+    def _sim_batch(self, n: int, gen: torch.Generator) -> tuple[np.ndarray, np.ndarray, list[int]]:
+        clip = torch.randint(self.n_sim, (n,), generator=gen).numpy()
+        u = torch.rand(n, 2, generator=gen, dtype=torch.float64).numpy()
+        length = self.sim_lengths[clip]
+        start = (u[:, 0] * np.maximum(length - self.window + 1, 1)).astype(np.int64)
+        idx = self.sim_offsets[clip, None] + (start[:, None] + np.arange(self.window)[None]) % length[:, None]
+        caps = [self._pick_caption(self.sim_captions[c], v) for c, v in zip(clip, u[:, 1])]
+        return self.sim_imu[idx], np.ones((n, NUM_JOINTS), bool), caps
+
+    def _real_batch(self, n: int, gen: torch.Generator) -> tuple[np.ndarray, np.ndarray, list[int]]:
+        g = torch.randint(self.n_real, (n,), generator=gen).numpy()
+        u = torch.rand(n, generator=gen, dtype=torch.float64).numpy()
+        which = np.searchsorted(np.cumsum(self.real_sizes), g, side="right")
+        local = g - np.concatenate([[0], np.cumsum(self.real_sizes)])[which]
+        x = np.zeros((n, self.window, NUM_JOINTS, 6), np.float32)
+        mask = np.zeros((n, NUM_JOINTS), bool)
+        caps = [0] * n
+        for k in np.unique(which):
+            rows = np.nonzero(which == k)[0]
+            x[rows], mask[rows] = self.real[k].canonical(local[rows])
+            for r in rows:
+                caps[r] = self._pick_caption(self.real_captions[k][self.real[k].y[local[r]]], u[r])
+        return x, mask, caps
+
+    def sample(self, batch_size: int, gen: torch.Generator, real_fraction: float = 0.0,
+               augment_gen: torch.Generator | None = None, device: str | torch.device = "cpu",
+               max_keep: int = 5) -> Batch:
+        """A batch: sources drawn per sample (real with probability real_fraction), augmented on ``device``."""
+        is_real = torch.rand(batch_size, generator=gen).numpy() < (real_fraction if self.n_real else 0.0)
+        if not self.n_sim:
+            is_real[:] = True
+        x = np.zeros((batch_size, self.window, NUM_JOINTS, 6), np.float32)
+        present = np.zeros((batch_size, NUM_JOINTS), bool)
+        caps = np.zeros(batch_size, np.int64)
+        for flag, maker in ((False, self._sim_batch), (True, self._real_batch)):
+            rows = np.nonzero(is_real == flag)[0]
+            if len(rows):
+                x[rows], present[rows], c = maker(len(rows), gen)
+                caps[rows] = c
+        xt = torch.from_numpy(x).to(device)
+        xt = random_rotation(xt, augment_gen)
+        xt, kept = mask_joints(xt, torch.from_numpy(present).to(device), max_keep, augment_gen)
+        return Batch(xt, kept, torch.from_numpy(caps).to(device))
+
+
+def load_real(names: list[str], exclude: list[str], loader: Callable[[str], WindowSet]) -> list[WindowSet]:
+    """Train splits of the named data sets; refuses an excluded or names-unknown data set."""
+    out = []
+    for name in names:
+        if name in exclude:
+            raise ValueError(f"{name} is on the exclusion list (kept out of pre-training for honest zero-shot "
+                             f"evaluation); remove it from real_datasets or from exclude")
+        if get_spec(name).supervised_only:
+            raise ValueError(f"{name} has no class names, so it cannot give IMU-text pairs")
+        out.append(loader(name).subset("train"))
+    return out

@@ -1,0 +1,52 @@
+import json
+import shutil
+
+import pytest
+
+from conftest import need
+from motionfm.corpora import bandai_namco_captions, cmu_captions, cmu_descriptions, humanml3d_captions, load_corpus
+from motionfm.simulate import SimConfig
+
+
+def test_bandai_namco_captions_match_the_json_labels(mocap_dir):
+    root = mocap_dir / "dataset"
+    checked = 0
+    for folder in sorted(root.iterdir()):
+        content = (folder / "cfg/content_label.txt").read_text().split()
+        style = (folder / "cfg/style_label.txt").read_text().split()
+        for bvh in sorted((folder / "data").glob("*.bvh"))[::40]:
+            labels = json.loads(bvh.with_suffix(".json").read_text())
+            caps = bandai_namco_captions(bvh)
+            action = content[labels["content"]].split("_", 1)[1]
+            assert len(caps) >= 3 and len(set(caps)) == len(caps)
+            assert bvh.stem.split("_")[1] == action and style[labels["style"]].split("_", 1)[1] == bvh.stem.split("_")[2]
+            checked += 1
+    assert checked > 50
+    with pytest.raises(ValueError, match="not a Bandai-Namco clip name"):
+        bandai_namco_captions(root / "x.bvh")
+
+
+def test_cmu_captions():
+    table = cmu_descriptions(need("cmu_mocap/CMU_data_descriptions.csv"))
+    assert len(table) > 2000
+    from pathlib import Path
+    assert cmu_captions(Path("001_01.bvh"), table)[0] == "playground - forward jumps, turn around"
+    assert cmu_captions(Path("01_01.amc"), table) == cmu_captions(Path("001_01.bvh"), table)
+
+
+def test_humanml3d_corpus_with_texts(tmp_path):
+    folder = tmp_path / "HumanML3D"
+    (folder / "new_joints").mkdir(parents=True)
+    (folder / "texts").mkdir()
+    for cid in ("000000", "012314"):
+        shutil.copy(need(f"humanml3d_format/HumanML3D_new_joints_{cid}.npy"), folder / "new_joints" / f"{cid}.npy")
+        (folder / "texts" / f"{cid}.txt").write_text(f"a person kicks {cid}#a/DET#0.0#0.0\nsomeone kicks#x#0.0#0.0\n")
+    assert humanml3d_captions(folder / "texts/000000.txt") == ["a person kicks 000000", "someone kicks"]
+    corpus = load_corpus(f"humanml3d={folder}", SimConfig())
+    assert len(corpus) == 2 and corpus.captions[1][0] == "a person kicks 012314"
+    assert corpus.sim.clip(0).shape[1:] == (22, 6)
+
+
+def test_unknown_corpus():
+    with pytest.raises(ValueError, match="unknown motion corpus"):
+        load_corpus("amass", SimConfig())

@@ -1,0 +1,29 @@
+import json
+
+import pytest
+import torch
+
+from motionfm.hub import load_model, read_config, save_model
+from motionfm.models import ImuTextModel, ModelConfig
+
+
+def test_save_load_round_trip_is_exact(tmp_path):
+    torch.manual_seed(0)
+    model = ImuTextModel(ModelConfig(encoder="tiny", embed_dim=16))
+    model.encoder.data_bn.running_mean.normal_()  # buffers travel too
+    save_model(model, tmp_path / "m", {"seen_datasets": ["dsads"]})
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["config.json", "model.safetensors"]
+    loaded = load_model(tmp_path / "m")
+    for (k, a), (k2, b) in zip(model.state_dict().items(), loaded.state_dict().items()):
+        assert k == k2 and torch.equal(a, b)
+    assert loaded.metadata == {"seen_datasets": ["dsads"]} and not loaded.training
+    x = torch.randn(2, 40, 22, 6)
+    model.eval()
+    torch.testing.assert_close(loaded.embed_imu(x), model.embed_imu(x), rtol=0, atol=0)
+    assert json.loads((tmp_path / "m/config.json").read_text())["model"]["encoder"] == "tiny"
+    assert read_config(tmp_path / "m")["metadata"]["seen_datasets"] == ["dsads"]
+
+
+def test_missing_model(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no model at"):
+        load_model(tmp_path / "nothing")

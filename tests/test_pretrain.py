@@ -1,0 +1,128 @@
+"""Pre-training: config files, augmentation wiring, exact resume, SIGTERM, 2-process DDP on CPU."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import torch
+import yaml
+
+from conftest import need
+from motionfm.hub import load_model
+from motionfm.pretrain import CHECKPOINT, PretrainConfig, Trainer, build_data, pretrain
+
+
+def tiny_config(out_dir, **over) -> PretrainConfig:
+    need("cmu_mocap")
+    need("usc_had")
+    base = dict(out_dir=str(out_dir), model={"encoder": "tiny", "embed_dim": 32}, motion_corpora=["cmu"],
+                real_datasets=["usc-had"], max_clips=8, batch_size=8, steps=6, warmup_steps=2, checkpoint_every=2)
+    return PretrainConfig.from_dict({**base, **over})
+
+
+def test_config_files_round_trip(tmp_path):
+    cfg = tiny_config(tmp_path / "run")
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg.to_dict()))
+    assert PretrainConfig.from_file(tmp_path / "c.yaml") == cfg
+    (tmp_path / "c.json").write_text('{"steps": 3, "model": {"encoder": "small"}}')
+    loaded = PretrainConfig.from_file(tmp_path / "c.json")
+    assert loaded.steps == 3 and loaded.model.encoder == "small"
+    with pytest.raises(ValueError, match="unknown config keys: stepz"):
+        PretrainConfig.from_dict({"stepz": 3})
+
+
+def test_excluded_dataset_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="exclusion list"):
+        build_data(tiny_config(tmp_path, real_datasets=["uci-har"], exclude=["uci-har"]), show_progress=False)
+
+
+def test_batches_are_augmented_and_masked(tmp_path):
+    data = build_data(tiny_config(tmp_path), show_progress=False)
+    replay = torch.Generator().manual_seed(1)
+    torch.rand(16, generator=replay)  # sample() first draws which rows are real
+    raw, _, _ = data._sim_batch(16, replay)  # the same windows, before augmentation
+    gen = torch.Generator().manual_seed(0)
+    batch = data.sample(16, torch.Generator().manual_seed(1), real_fraction=0.0, augment_gen=gen)
+    kept = batch.mask
+    assert kept.sum(1).min() >= 1 and kept.sum(1).max() <= 5
+    assert (batch.x[~kept[:, None, :].expand(-1, batch.x.shape[1], -1)] == 0).all()
+    x = batch.x.numpy()
+    for b in range(4):
+        j = int(np.nonzero(kept[b].numpy())[0][0])
+        np.testing.assert_allclose(np.linalg.norm(x[b, :, j, :3], axis=-1), np.linalg.norm(raw[b, :, j, :3], axis=-1),
+                                   rtol=1e-4, atol=1e-4)  # a rotation: magnitudes kept ...
+        assert np.abs(x[b, :, j] - raw[b, :, j]).max() > 0.1  # ... components changed
+    real = data.sample(16, torch.Generator().manual_seed(2), real_fraction=1.0, augment_gen=gen)
+    assert (real.mask.sum(1) == 1).all()  # USC-HAD has one sensor
+    assert all("walking" in data.captions[c] or data.captions[c] for c in real.caption.tolist())
+
+
+def _states(trainer):
+    return {k: v.clone() for k, v in trainer.model.state_dict().items()}
+
+
+def test_interrupted_run_resumes_bit_identically(tmp_path):
+    status, full = pretrain(tiny_config(tmp_path / "a"), show_progress=False)
+    assert status == "done" and full.step == 6
+    status, _ = pretrain(tiny_config(tmp_path / "b"), stop_after=3, show_progress=False)
+    assert status == "stopped" and (tmp_path / "b" / CHECKPOINT).exists()
+    status, resumed = pretrain(tiny_config(tmp_path / "b"), resume=True, show_progress=False)
+    assert status == "done" and resumed.step == 6
+    a, b = _states(full), _states(resumed)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert torch.equal(full.gen.get_state(), resumed.gen.get_state())
+    model = load_model(tmp_path / "b" / "model")
+    assert model.metadata["excluded"] == ["uci-har"] and model.metadata["seen_datasets"] == ["usc-had"]
+    assert (tmp_path / "b" / "config.yaml").exists()
+
+
+def test_loss_goes_down_on_real_data(tmp_path):
+    cfg = tiny_config(tmp_path, steps=60, lr=3e-3, checkpoint_every=100, real_fraction=1.0,
+                      model={"encoder": "tiny", "embed_dim": 32})
+    trainer = Trainer(cfg, show_progress=False)
+    losses = [trainer.train_step() for _ in range(60)]
+    assert np.mean(losses[-10:]) < 0.85 * np.mean(losses[:10])
+
+
+def _run_cli(args, env_extra=None, **kw):
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env_extra or {})}
+    return subprocess.Popen([sys.executable, "-m", "motionfm.cli", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, env=env, **kw)
+
+
+def test_sigterm_saves_then_resume_finishes(tmp_path):
+    cfg = tiny_config(tmp_path / "run", steps=100000, checkpoint_every=100000)
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg.to_dict()))
+    proc = _run_cli(["pretrain", "--config", str(tmp_path / "c.yaml")])
+    deadline = time.time() + 120
+    seen = ""
+    while time.time() < deadline and "loss=" not in seen:
+        seen += proc.stdout.read(1) or ""
+    proc.send_signal(signal.SIGTERM)
+    out = seen + proc.communicate(timeout=60)[0]
+    assert proc.returncode == 130, out
+    assert "interrupted at step" in out
+    step = torch.load(tmp_path / "run" / CHECKPOINT, weights_only=True)["step"]
+    assert 0 < step < 100000
+    proc = _run_cli(["pretrain", "--config", str(tmp_path / "c.yaml"), "--resume", "--steps", str(step + 2)])
+    out = proc.communicate(timeout=120)[0]
+    assert proc.returncode == 0, out
+    assert f"done: {step + 2} steps" in out
+
+
+def test_two_process_ddp_on_cpu(tmp_path):
+    cfg = tiny_config(tmp_path / "ddp", steps=3, checkpoint_every=3)
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg.to_dict()))
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    result = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
+                             "--master_port", "29517", "-m", "motionfm.cli", "pretrain", "--config",
+                             str(tmp_path / "c.yaml")], capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    state = torch.load(tmp_path / "ddp" / CHECKPOINT, weights_only=True)
+    assert state["world"] == 2 and state["step"] == 3 and len(state["gen"]) == 2
+    assert not torch.equal(state["gen"][0], state["gen"][1])  # each rank draws its own batches
+    assert (tmp_path / "ddp" / "model" / "model.safetensors").exists()

@@ -1,0 +1,39 @@
+import pytest
+import torch
+
+from motionfm.text import TEMPLATES, label_embeddings, load_text_encoder, prompts
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return load_text_encoder("minilm")
+
+
+def test_minilm_loads_offline_and_embeds(encoder, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    e = encoder.encode(["a person is walking", "a person is running", "a cat sleeps on a sofa"])
+    assert e.shape == (3, 384) and encoder.dim == 384
+    torch.testing.assert_close(e.norm(dim=-1), torch.ones(3))
+    assert (e[0] @ e[1]) > (e[0] @ e[2])  # walking is nearer running than a sleeping cat
+
+
+def test_cache_returns_identical_vectors(encoder):
+    a = encoder.encode(["jumping jacks"])
+    assert "jumping jacks" in encoder._cache
+    torch.testing.assert_close(encoder.encode(["jumping jacks"]), a)
+
+
+def test_prompts_and_label_embeddings(encoder):
+    p = prompts("walking", ["strolling"])
+    assert len(p) == 2 * len(TEMPLATES) and "a person is strolling." in p
+    labels = label_embeddings(encoder, ["walking", "sitting"], {"walking": ["strolling"]})
+    assert labels.shape == (2, 384)
+    direct = torch.nn.functional.normalize(encoder.encode(p).mean(0), dim=0)
+    torch.testing.assert_close(labels[0], direct)
+
+
+def test_unknown_or_absent_encoders(tmp_path):
+    with pytest.raises(ValueError, match="unknown text encoder"):
+        load_text_encoder("bert")
+    with pytest.raises(FileNotFoundError, match="no CLIP weights"):
+        load_text_encoder(f"clip:{tmp_path}")
