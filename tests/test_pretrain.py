@@ -126,3 +126,21 @@ def test_two_process_ddp_on_cpu(tmp_path):
     assert state["world"] == 2 and state["step"] == 3 and len(state["gen"]) == 2
     assert not torch.equal(state["gen"][0], state["gen"][1])  # each rank draws its own batches
     assert (tmp_path / "ddp" / "model" / "model.safetensors").exists()
+
+
+def test_data_pack_round_trip(tmp_path):
+    cfg = tiny_config(tmp_path / "run")
+    data = build_data(cfg, show_progress=False)
+    data.encode_captions(__import__("motionfm.text", fromlist=["x"]).load_text_encoder("minilm"))
+    files = data.save_pack(tmp_path / "pack", chunk_mb=0.05)
+    assert sum(f.name.startswith("sim_imu.") for f in files) > 1  # chunked
+    packed = type(data).load_pack(tmp_path / "pack")
+    np.testing.assert_allclose(packed.sim_imu, data.sim_imu, rtol=1e-3, atol=1e-2)  # float16 on disk
+    assert packed.captions == data.captions and torch.equal(packed.text_features, data.text_features)
+    a = data.sample(8, torch.Generator().manual_seed(3), 0.5, torch.Generator().manual_seed(4))
+    b = packed.sample(8, torch.Generator().manual_seed(3), 0.5, torch.Generator().manual_seed(4))
+    assert torch.equal(a.caption, b.caption) and torch.equal(a.mask, b.mask)
+    torch.testing.assert_close(a.x, b.x, rtol=1e-3, atol=2e-2)
+    status, trainer = pretrain(tiny_config(tmp_path / "from_pack", data_pack=str(tmp_path / "pack"), steps=2),
+                               show_progress=False)
+    assert status == "done"

@@ -140,9 +140,13 @@ def pretrain(
     resume: bool = typer.Option(False, "--resume", help="continue from the checkpoint in out_dir"),
     steps: int = typer.Option(None, "--steps", help="override the number of steps"),
     out_dir: Path = typer.Option(None, "--out-dir", help="override the output folder"),
+    export_pack: Path = typer.Option(None, "--export-pack",
+                                     help="only build the training data and write it to this folder (a pack), "
+                                          "for training elsewhere with data_pack: FOLDER"),
 ) -> None:
     """Pre-train an IMU encoder (CPU, GPU, or several via torchrun). SIGTERM/SIGINT save a checkpoint first."""
-    from .pretrain import PretrainConfig, pretrain as run_pretrain
+    from .pretrain import PretrainConfig, build_data, pretrain as run_pretrain
+    from .text import load_text_encoder
 
     try:
         cfg = PretrainConfig.from_file(config)
@@ -152,6 +156,14 @@ def pretrain(
         cfg.steps = steps
     if out_dir is not None:
         cfg.out_dir = str(out_dir)
+    if export_pack is not None:
+        data = build_data(cfg)
+        data.encode_captions(load_text_encoder(cfg.model.text_encoder))
+        files = data.save_pack(export_pack)
+        size = sum(f.stat().st_size for f in files) / 1e6
+        console.print(f"wrote a pack of {len(files)} files ({size:.0f} MB) to {export_pack}: "
+                      f"{data.n_sim} clips, {data.n_real} real windows, {len(data.captions)} captions")
+        return
     try:
         status, trainer = run_pretrain(cfg, resume=resume)
     except (ValueError, FileNotFoundError) as err:

@@ -45,6 +45,7 @@ class PretrainConfig:
     real_datasets: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=lambda: ["uci-har"])
     real_fraction: float = 0.3
+    data_pack: str | None = None  # a folder written by `motionfm pretrain --export-pack`: used instead
     max_clips: int = 0  # per corpus; 0 = all
     data_root: str | None = None
     window_s: float = 10.0
@@ -126,12 +127,17 @@ def lr_lambda(config: PretrainConfig):
 
 
 def build_data(config: PretrainConfig, show_progress: bool = True) -> PretrainData:
-    """Simulate (cached) the motion corpora and load the real data sets named in the config."""
+    """Simulate (cached) the motion corpora and load the real data sets named in the config (or read a pack).
+
+    Real windows do not overlap here (stride = window): crops of simulated clips are random anyway.
+    """
+    if config.data_pack:
+        return PretrainData.load_pack(config.data_pack)
     sim = SimConfig(noise=config.noise, offset_std=config.offset_std, seed=config.seed)
     track = (lambda it: tqdm(it, desc="simulating", leave=False)) if show_progress else (lambda it: it)
     corpora = [load_corpus(name, sim, config.data_root, config.max_clips, track) for name in config.motion_corpora]
     real = load_real(config.real_datasets, config.exclude,
-                     lambda n: load_dataset(n, config.data_root, config.window_s, config.window_s / 2,
+                     lambda n: load_dataset(n, config.data_root, config.window_s, config.window_s,
                                             show_progress=show_progress))
     return PretrainData(corpora, real, int(round(config.window_s * 20)))
 
@@ -151,7 +157,8 @@ class Trainer:
         self._barrier()
         if self.rank != 0:
             self.data = build_data(config, False)
-        self.data.encode_captions(load_text_encoder(config.model.text_encoder))
+        if self.data.text_features is None:
+            self.data.encode_captions(load_text_encoder(config.model.text_encoder))
         self.text_features = self.data.text_features.to(self.device)
         torch.manual_seed(config.seed)
         self.model = ImuTextModel(config.model).to(self.device)
@@ -240,7 +247,7 @@ class Trainer:
     def metadata(self) -> dict:
         cfg = self.config
         return {"recipe": cfg.recipe, "steps": self.step, "motion_corpora": cfg.motion_corpora,
-                "real_datasets": cfg.real_datasets, "excluded": cfg.exclude,
+                "real_datasets": cfg.real_datasets, "data": self.data.names, "excluded": cfg.exclude,
                 "seen_datasets": sorted(set(cfg.real_datasets)), "window_s": cfg.window_s,
                 "command": " ".join(sys.argv), "pretrain_config": cfg.to_dict()}
 

@@ -7,8 +7,10 @@ rotation augmentation and joint masking (keep k ~ U{1..5} of the present joints)
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -46,6 +48,7 @@ class PretrainData:
         self.real_captions = [[self._ids(prompts(name, get_spec(r.name).synonyms.get(name, ()))) for name in r.class_names]
                               for r in real]
         self.text_features: torch.Tensor | None = None
+        self.names = [c.name for c in corpora] + [r.name for r in real]
 
     def _ids(self, texts: list[str]) -> list[int]:
         for t in texts:
@@ -56,8 +59,63 @@ class PretrainData:
 
     def encode_captions(self, encoder: TextEncoder) -> torch.Tensor:
         """Frozen text features of every caption, (n_captions, text_dim); computed once."""
-        self.text_features = encoder.encode(self.captions)
+        if self.text_features is None:
+            self.text_features = encoder.encode(self.captions)
         return self.text_features
+
+    def save_pack(self, folder: str | Path, chunk_mb: float = 30.0) -> list[Path]:
+        """Write everything (IMU as float16, text features included) as .npy files of at most ``chunk_mb``.
+
+        A pack moves pre-training to a machine without the raw data or the text encoder's weights.
+        Returns the files written.
+        """
+        if self.text_features is None:
+            raise ValueError("encode the captions before saving a pack")
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        arrays = {"sim_imu": self.sim_imu.astype(np.float16), "sim_lengths": self.sim_lengths,
+                  "text_features": self.text_features.numpy()}
+        for k, r in enumerate(self.real):
+            arrays.update({f"real{k}_x": r.x.astype(np.float16), f"real{k}_joints": r.joints, f"real{k}_y": r.y})
+        files, chunks = [], {}
+        for name, arr in arrays.items():
+            rows = max(1, int(chunk_mb * 1e6 // max(1, arr[:1].nbytes)))
+            chunks[name] = (len(arr) + rows - 1) // rows or 1
+            for i in range(chunks[name]):
+                files.append(folder / f"{name}.{i}.npy")
+                np.save(files[-1], arr[i * rows:(i + 1) * rows])
+        meta = {"window": self.window, "captions": self.captions, "sim_captions": self.sim_captions,
+                "real": [{"name": r.name, "class_names": r.class_names, "captions": c}
+                         for r, c in zip(self.real, self.real_captions)], "chunks": chunks, "names": self.names}
+        (folder / "meta.json").write_text(json.dumps(meta))
+        return [folder / "meta.json", *files]
+
+    @classmethod
+    def load_pack(cls, folder: str | Path) -> PretrainData:
+        """Read a pack written by save_pack."""
+        folder = Path(folder)
+        meta = json.loads((folder / "meta.json").read_text())
+
+        def arr(name: str) -> np.ndarray:
+            return np.concatenate([np.load(folder / f"{name}.{i}.npy") for i in range(meta["chunks"][name])])
+
+        data = cls.__new__(cls)
+        data.window, data.captions, data.names = meta["window"], meta["captions"], meta["names"]
+        data._index = {c: i for i, c in enumerate(data.captions)}
+        data.sim_imu = arr("sim_imu").astype(np.float32)
+        data.sim_lengths = arr("sim_lengths")
+        data.sim_offsets = np.concatenate([[0], np.cumsum(data.sim_lengths)[:-1]]).astype(np.int64)
+        data.sim_captions = meta["sim_captions"]
+        data.real, data.real_captions = [], []
+        for k, info in enumerate(meta["real"]):
+            x, joints, y = arr(f"real{k}_x").astype(np.float32), arr(f"real{k}_joints"), arr(f"real{k}_y")
+            n = len(y)
+            data.real.append(WindowSet(info["name"], x, joints, y, np.zeros(n, np.int64), np.full(n, x.shape[1]),
+                                       np.full(n, "train"), info["class_names"]))
+            data.real_captions.append(info["captions"])
+        data.real_sizes = np.array([len(r) for r in data.real], dtype=np.int64)
+        data.text_features = torch.from_numpy(arr("text_features"))
+        return data
 
     @property
     def n_sim(self) -> int:

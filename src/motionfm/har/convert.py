@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 
 import numpy as np
-from platformdirs import user_cache_dir
 from rich.console import Console
 from rich.progress import track
 
@@ -31,7 +30,11 @@ def data_root(root: str | Path | None = None) -> Path:
 
 def cache_dir() -> Path:
     """$MOTIONFM_CACHE, else the user cache folder (e.g. ~/.cache/motionfm)."""
-    return Path(os.environ.get("MOTIONFM_CACHE", user_cache_dir("motionfm"))) / "har"
+    if "MOTIONFM_CACHE" in os.environ:
+        return Path(os.environ["MOTIONFM_CACHE"]) / "har"
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("motionfm")) / "har"
 
 
 def _source_files(spec: DatasetSpec, root: Path) -> list[Path]:
