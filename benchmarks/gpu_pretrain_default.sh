@@ -5,6 +5,7 @@
 # The step count is chosen so that training takes about SECONDS (default 360), capped by the config.
 set -euo pipefail
 pack=$1; out=$2; budget=${3:-360}
+mkdir -p "$(dirname "$out")"
 export PYTHONPATH=$PWD/src:${PYTHONPATH:-} MOTIONFM_CACHE=/tmp/motionfm-cache PYTHONUNBUFFERED=1
 cfg=/tmp/default-pack.yaml
 sed "s#^out_dir:.*#out_dir: $out#" configs/default.yaml > $cfg

@@ -110,6 +110,7 @@ def _setup_distributed(device: str) -> tuple[int, int, torch.device]:
     if world > 1 and not dist.is_initialized():
         dist.init_process_group("nccl" if cuda else "gloo")
     if cuda:
+        torch.backends.cudnn.benchmark = True  # fixed window shapes: let cuDNN pick the fastest kernels
         local = int(os.environ.get("LOCAL_RANK", "0"))
         torch.cuda.set_device(local)
         return rank, world, torch.device("cuda", local)
