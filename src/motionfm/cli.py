@@ -12,6 +12,7 @@ from rich.progress import track
 from rich.table import Table
 
 from . import har
+from .skeleton import JOINT_NAMES
 from .io import RecordingError, RecordingFormat, describe, read_recording, recording_windows
 from .motion import expand_inputs
 from .simulate import SimConfig
@@ -111,27 +112,49 @@ def _split(text: str | None) -> tuple[str, ...] | None:
 def classify(
     recording: Path = typer.Argument(..., help="CSV or Parquet recording: time, ax, ay, az[, gx, gy, gz]"),
     labels: str = typer.Option("walking,walking upstairs,walking downstairs,sitting,standing,lying down", "--labels",
-                               help="comma-separated activity names"),
+                               help="comma-separated activity names (any words)"),
     placement: str = typer.Option("left_wrist", "--placement", help="where the sensor was worn"),
     acc_units: str = typer.Option(None, "--acc-units", help="g or m/s2 (default: guessed from gravity)"),
     gyro_units: str = typer.Option("rad/s", "--gyro-units", help="rad/s or deg/s"),
     window: float = typer.Option(10.0, "--window", help="window length in seconds"),
+    out_csv: Path = typer.Option(None, "--out", help="write per-window predictions to this CSV"),
+    plot: Path = typer.Option(None, "--plot", help="write a timeline PNG"),
+    model: str = typer.Option("default", "--model", help="bundled model name or model folder"),
     time_col: str = typer.Option("time", "--time-col"),
     acc_cols: str = typer.Option("ax,ay,az", "--acc-cols"),
     gyro_cols: str = typer.Option("gx,gy,gz", "--gyro-cols"),
     fps: float = typer.Option(None, "--fps", help="sampling rate, when the file has no time column"),
 ) -> None:
-    """Classify a recording window by window (zero-shot, bundled model)."""
+    """Classify a recording window by window with label names only (zero-shot)."""
+    from .classify import classify_windows, summary, write_predictions
+
+    names = [n for n in _split(labels) or () if n]
+    if len(names) < 2:
+        fail("give at least two comma-separated --labels")
     fmt = RecordingFormat(time_col=time_col, acc_cols=_split(acc_cols), gyro_cols=_split(gyro_cols),
                           acc_units=acc_units, gyro_units=gyro_units, fps=fps)
     try:
         rec = read_recording(recording, placement, fmt)
         windows = recording_windows(rec, window)
-    except RecordingError as err:
+        result = classify_windows(model, windows, names, window)
+    except (RecordingError, FileNotFoundError) as err:
         fail(str(err))
     console.print(describe(rec))
-    console.print(f"{len(windows.x)} windows of {window:g} s; labels: {labels}")
-    console.print("no model bundled yet: classification arrives with the bundled-model issue")
+    table = Table("start (s)", "label", "score", "2nd", "score")
+    for row in result.rows():
+        table.add_row(f"{row['start_s']:.0f}", row["label"], f"{row['score']:.2f}", row["second"],
+                      f"{row['second_score']:.2f}")
+    out.print(table)
+    for name, seconds in summary(result).items():
+        out.print(f"{name:>24s}: {seconds:6.0f} s")
+    if out_csv:
+        write_predictions(result, out_csv)
+        console.print(f"wrote {out_csv}")
+    if plot:
+        from .plots import timeline
+        timeline(result.start_s, result.start_s + window, names, result.scores.argmax(1), result.scores, plot,
+                 f"{recording.name} ({JOINT_NAMES[rec.joint]})")
+        console.print(f"wrote {plot}")
 
 
 @app.command()

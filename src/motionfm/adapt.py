@@ -1,0 +1,165 @@
+"""Adapting a pre-trained model to a task: zero-shot from label names, fine-tuning, linear probing.
+
+Windows are canonical numpy arrays x (n, T, 22, 6) with joint masks (n, 22); labels y (n,) int.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .models import ImuTextModel
+from .text import label_embeddings, load_text_encoder
+
+
+def _batches(n: int, size: int):
+    for start in range(0, n, size):
+        yield slice(start, min(n, start + size))
+
+
+@torch.no_grad()
+def embed(model: ImuTextModel, x: np.ndarray, mask: np.ndarray, batch_size: int = 256,
+          projected: bool = True) -> torch.Tensor:
+    """(n, d) embeddings: unit vectors in the shared space (projected) or raw encoder features."""
+    model.eval()
+    device = next(model.parameters()).device
+    out = []
+    for s in _batches(len(x), batch_size):
+        xb, mb = torch.as_tensor(x[s], device=device), torch.as_tensor(mask[s], device=device)
+        out.append((model.embed_imu(xb, mb) if projected else model.features(xb, mb)).cpu())
+    return torch.cat(out) if out else torch.zeros(0, model.config.embed_dim)
+
+
+@torch.no_grad()
+def label_matrix(model: ImuTextModel, labels: Sequence[str], synonyms: dict[str, Sequence[str]] | None = None) -> torch.Tensor:
+    """(n_labels, d) unit vectors: each label's prompts (templates x synonyms) through the text side."""
+    features = label_embeddings(load_text_encoder(model.config.text_encoder), labels, synonyms)
+    return model.embed_text(features.to(next(model.parameters()).device)).cpu()
+
+
+def zero_shot_scores(model: ImuTextModel, x: np.ndarray, mask: np.ndarray, labels: Sequence[str],
+                     synonyms: dict[str, Sequence[str]] | None = None) -> torch.Tensor:
+    """(n, n_labels) cosine similarity of each window to each label; argmax is the prediction."""
+    return embed(model, x, mask) @ label_matrix(model, labels, synonyms).T
+
+
+def few_shot_indices(y: np.ndarray, k: int, seed: int, candidates: np.ndarray | None = None) -> np.ndarray:
+    """k indices per class (all of a class if it has fewer), drawn from ``candidates`` with a seeded RNG."""
+    candidates = np.arange(len(y)) if candidates is None else np.asarray(candidates)
+    rng = np.random.default_rng(seed)
+    picked = []
+    for c in np.unique(y[candidates]):
+        pool = candidates[y[candidates] == c]
+        picked.append(rng.choice(pool, size=min(k, len(pool)), replace=False))
+    return np.sort(np.concatenate(picked))
+
+
+class Classifier(nn.Module):
+    """A pre-trained (or fresh) encoder with a linear head: (B, T, 22, 6), (B, 22) -> (B, n_classes)."""
+
+    def __init__(self, model: ImuTextModel, n_classes: int) -> None:
+        super().__init__()
+        self.encoder = model.encoder
+        self.head = nn.Linear(model.encoder.out_dim, n_classes)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return self.head(self.encoder(x, mask))
+
+
+@dataclass
+class FineTuneConfig:
+    """Fine-tuning schedule; early stopping watches accuracy on the validation subjects."""
+
+    epochs: int = 30
+    batch_size: int = 64
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    patience: int = 5
+    seed: int = 0
+    freeze_encoder: bool = False
+
+
+@torch.no_grad()
+def predict_logits(net: nn.Module, x: np.ndarray, mask: np.ndarray, batch_size: int = 256) -> torch.Tensor:
+    net.eval()
+    device = next(net.parameters()).device
+    return torch.cat([net(torch.as_tensor(x[s], device=device), torch.as_tensor(mask[s], device=device)).cpu()
+                      for s in _batches(len(x), batch_size)])
+
+
+def fine_tune(model: ImuTextModel, train: tuple[np.ndarray, np.ndarray, np.ndarray],
+              val: tuple[np.ndarray, np.ndarray, np.ndarray], n_classes: int,
+              config: FineTuneConfig | None = None, progress=None) -> Classifier:
+    """Train encoder + linear head on ``train`` (x, mask, y); keep the weights with the best validation accuracy.
+
+    Never looks at test data; stops after ``patience`` epochs without improvement on validation.
+    """
+    config = config or FineTuneConfig()
+    torch.manual_seed(config.seed)
+    net = Classifier(copy.deepcopy(model), n_classes)
+    net.encoder.requires_grad_(not config.freeze_encoder)
+    device = next(model.parameters()).device
+    net.to(device)
+    opt = torch.optim.AdamW([p for p in net.parameters() if p.requires_grad], lr=config.lr,
+                            weight_decay=config.weight_decay)
+    rng = np.random.default_rng(config.seed)
+    x, mask, y = train
+    best, best_state, waited = -1.0, copy.deepcopy(net.state_dict()), 0
+    for _ in range(config.epochs):
+        net.train()
+        order = rng.permutation(len(y))
+        for s in _batches(len(y), config.batch_size):
+            idx = order[s]
+            if len(idx) < 2:
+                continue  # batch norm needs two samples
+            logits = net(torch.as_tensor(x[idx], device=device), torch.as_tensor(mask[idx], device=device))
+            loss = F.cross_entropy(logits, torch.as_tensor(y[idx], device=device))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        acc = (predict_logits(net, val[0], val[1]).argmax(1).numpy() == val[2]).mean()
+        if progress:
+            progress()
+        if acc > best:
+            best, best_state, waited = acc, copy.deepcopy(net.state_dict()), 0
+        else:
+            waited += 1
+            if waited >= config.patience:
+                break
+    net.load_state_dict(best_state)
+    return net.eval()
+
+
+def linear_probe(features: torch.Tensor, y: np.ndarray, n_classes: int, init: torch.Tensor | None = None,
+                 epochs: int = 300, lr: float = 0.05, weight_decay: float = 1e-4, seed: int = 0) -> nn.Linear:
+    """Logistic regression on frozen, L2-normalised features (full batch, Adam).
+
+    ``init`` (n_classes, d), e.g. the class names' text embeddings, initialises the weights (PRIMUS).
+    """
+    torch.manual_seed(seed)
+    f = F.normalize(features.float(), dim=-1)
+    head = nn.Linear(f.shape[1], n_classes)
+    if init is not None:
+        with torch.no_grad():
+            head.weight.copy_(F.normalize(init.float(), dim=-1) * 10.0)
+            head.bias.zero_()
+    opt = torch.optim.Adam(head.parameters(), lr=lr, weight_decay=weight_decay)
+    target = torch.as_tensor(y)
+    for _ in range(epochs):
+        loss = F.cross_entropy(head(f), target)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return head.eval()
+
+
+def probe_predict(head: nn.Linear, features: torch.Tensor) -> torch.Tensor:
+    """(n, n_classes) logits of a linear probe on (n, d) features (normalised as in training)."""
+    with torch.no_grad():
+        return head(F.normalize(features.float(), dim=-1))
