@@ -1,6 +1,9 @@
 """The motionfm command line, run in-process with typer's runner."""
 
 import numpy as np
+import pandas as pd
+import pytest
+from pathlib import Path
 from typer.testing import CliRunner
 
 from conftest import need
@@ -54,19 +57,49 @@ def test_datasets_list_and_show():
     assert result.exit_code == 2 and "unknown data set" in result.output
 
 
-EXAMPLE = "examples/uci_hapt_subject02.csv"
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples/uci_hapt_subject02.csv"
 
 
-def test_classify_reads_the_example():
-    from pathlib import Path
-    example = Path(__file__).resolve().parents[1] / EXAMPLE
-    result = runner.invoke(app, ["classify", str(example), "--placement", "waist", "--acc-units", "g"])
+def test_classify_the_bundled_example_offline(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    out, plot = tmp_path / "preds.csv", tmp_path / "timeline.png"
+    result = runner.invoke(app, ["classify", str(EXAMPLE), "--placement", "waist", "--acc-units", "g",
+                                 "--labels", "walking,sitting,standing,lying down", "--out", str(out),
+                                 "--plot", str(plot)])
     assert result.exit_code == 0, result.output
-    assert "26 windows" in result.output
+    preds = pd.read_csv(out)
+    assert len(preds) == 26 and set(preds.label) <= {"walking", "sitting", "standing", "lying down"}
+    assert list(preds.columns[:6]) == ["start_s", "end_s", "label", "score", "second", "second_score"]
+    assert plot.stat().st_size > 10_000 and plot.read_bytes()[:4] == b"\x89PNG"
+    truth = pd.read_csv(EXAMPLE)
+    walking = [truth.activity[(truth.time >= s) & (truth.time < s + 10)].eq("walking").mean() > 0.9 for s in preds.start_s]
+    assert (preds.label[walking] == "walking").mean() >= 0.5  # the clearly walking windows
+    assert "sitting" in result.output and "s" in result.output
 
 
-def test_classify_bad_input_exits_with_one_line(tmp_path):
+def _recording(tmp_path, change=None, rows=1500):
+    t = np.arange(rows) / 50.0
+    df = pd.DataFrame({"time": t, "ax": 0.1 * np.sin(t), "ay": 0.0 * t, "az": 1.0 + 0 * t,
+                       "gx": 0 * t, "gy": 0 * t, "gz": 0 * t})
+    df = change(df) if change else df
     path = tmp_path / "rec.csv"
-    path.write_text("time,ax,ay\n0,1,2\n0.02,1,2\n")
-    result = runner.invoke(app, ["classify", str(path), "--placement", "waist"])
-    assert result.exit_code == 2 and result.output.count("\n") == 1 and "az not found" in result.output
+    df.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("args,change,message", [
+    ([], lambda d: d.drop(columns=["az"]), "az not found"),
+    ([], lambda d: d.assign(ax=np.where(d.index.isin(range(100, 201)), np.nan, d.ax)), "missing values"),
+    (["--window", "60"], None, "needs 60 s"),
+    (["--placement", "tail"], None, "unknown placement 'tail'"),
+    (["--acc-units", "furlongs"], None, "unknown accelerometer unit"),
+    (["--gyro-units", "rpm"], None, "unknown gyroscope unit"),
+    (["--labels", "walking"], None, "at least two"),
+    (["--model", "/nonexistent"], None, "no model at"),
+])
+def test_classify_bad_input_exits_with_one_line(tmp_path, args, change, message):
+    path = _recording(tmp_path, change)
+    base = ["classify", str(path)] + (["--placement", "waist"] if "--placement" not in args else [])
+    result = runner.invoke(app, base + args)
+    assert result.exit_code == 2, result.output
+    assert result.output.count("\n") == 1 and message in result.output, result.output

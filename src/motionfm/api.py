@@ -123,4 +123,5 @@ class LinearProbeClassifier(_Base, ClassifierMixin):
         return torch.softmax(probe_predict(self.head_, self._embed(X)), dim=1).numpy()
 
     def predict(self, X) -> np.ndarray:
+        check_is_fitted(self, "head_")
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
