@@ -61,26 +61,42 @@ def few_shot_indices(y: np.ndarray, k: int, seed: int, candidates: np.ndarray | 
 
 
 class Classifier(nn.Module):
-    """A pre-trained (or fresh) encoder with a linear head: (B, T, 22, 6), (B, 22) -> (B, n_classes)."""
+    """A pre-trained (or fresh) encoder with a classification head: (B, T, 22, 6), (B, 22) -> (B, n_classes).
 
-    def __init__(self, model: ImuTextModel, n_classes: int) -> None:
+    With ``text_init`` (n_classes, d) the head is cosine similarity in the shared space against the class
+    names' text embeddings (trainable), so fine-tuning starts from the zero-shot classifier; otherwise a
+    plain linear head on the encoder features.
+    """
+
+    def __init__(self, model: ImuTextModel, n_classes: int, text_init: torch.Tensor | None = None) -> None:
         super().__init__()
         self.encoder = model.encoder
-        self.head = nn.Linear(model.encoder.out_dim, n_classes)
+        self.text_init = text_init is not None
+        if self.text_init:
+            self.proj = model.imu_proj
+            self.head = nn.Linear(model.config.embed_dim, n_classes, bias=True)
+            with torch.no_grad():
+                self.head.weight.copy_(F.normalize(text_init.float(), dim=-1) * float(model.loss.scale().clamp(max=30)))
+                self.head.bias.zero_()
+        else:
+            self.head = nn.Linear(model.encoder.out_dim, n_classes)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        return self.head(self.encoder(x, mask))
+        z = self.encoder(x, mask)
+        return self.head(F.normalize(self.proj(z), dim=-1) if self.text_init else z)
 
 
 @dataclass
 class FineTuneConfig:
-    """Fine-tuning schedule; early stopping watches accuracy on the validation subjects."""
+    """Fine-tuning schedule by optimizer steps; early stopping watches accuracy on the validation subjects."""
 
     epochs: int = 30
+    min_steps: int = 150  # small (few-shot) training sets still get this many updates
+    max_steps: int = 3000
     batch_size: int = 64
-    lr: float = 1e-3
+    lr: float = 5e-4
     weight_decay: float = 1e-4
-    patience: int = 5
+    patience: int = 5  # validations without improvement
     seed: int = 0
     freeze_encoder: bool = False
 
@@ -93,16 +109,21 @@ def predict_logits(net: nn.Module, x: np.ndarray, mask: np.ndarray, batch_size: 
                       for s in _batches(len(x), batch_size)])
 
 
+def _accuracy(net: nn.Module, data: tuple[np.ndarray, np.ndarray, np.ndarray]) -> float:
+    return float((predict_logits(net, data[0], data[1]).argmax(1).numpy() == data[2]).mean())
+
+
 def fine_tune(model: ImuTextModel, train: tuple[np.ndarray, np.ndarray, np.ndarray],
               val: tuple[np.ndarray, np.ndarray, np.ndarray], n_classes: int,
-              config: FineTuneConfig | None = None, progress=None) -> Classifier:
-    """Train encoder + linear head on ``train`` (x, mask, y); keep the weights with the best validation accuracy.
+              config: FineTuneConfig | None = None, text_init: torch.Tensor | None = None) -> Classifier:
+    """Train encoder + head on ``train`` (x, mask, y); keep the weights with the best validation accuracy.
 
-    Never looks at test data; stops after ``patience`` epochs without improvement on validation.
+    Runs max(epochs, min_steps) worth of updates (capped by max_steps), validating about once an epoch
+    (at least every 25 steps); stops after ``patience`` validations without improvement. Never sees test data.
     """
     config = config or FineTuneConfig()
     torch.manual_seed(config.seed)
-    net = Classifier(copy.deepcopy(model), n_classes)
+    net = Classifier(copy.deepcopy(model), n_classes, text_init)
     net.encoder.requires_grad_(not config.freeze_encoder)
     device = next(model.parameters()).device
     net.to(device)
@@ -110,22 +131,22 @@ def fine_tune(model: ImuTextModel, train: tuple[np.ndarray, np.ndarray, np.ndarr
                             weight_decay=config.weight_decay)
     rng = np.random.default_rng(config.seed)
     x, mask, y = train
-    best, best_state, waited = -1.0, copy.deepcopy(net.state_dict()), 0
-    for _ in range(config.epochs):
+    batch = min(config.batch_size, len(y))
+    per_epoch = max(1, len(y) // batch)
+    total = min(config.max_steps, max(config.min_steps, config.epochs * per_epoch))
+    every = max(min(per_epoch, 100), 25)
+    best, best_state, waited = _accuracy(net, val), copy.deepcopy(net.state_dict()), 0
+    for step in range(1, total + 1):
         net.train()
-        order = rng.permutation(len(y))
-        for s in _batches(len(y), config.batch_size):
-            idx = order[s]
-            if len(idx) < 2:
-                continue  # batch norm needs two samples
-            logits = net(torch.as_tensor(x[idx], device=device), torch.as_tensor(mask[idx], device=device))
-            loss = F.cross_entropy(logits, torch.as_tensor(y[idx], device=device))
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-        acc = (predict_logits(net, val[0], val[1]).argmax(1).numpy() == val[2]).mean()
-        if progress:
-            progress()
+        idx = rng.choice(len(y), size=max(batch, 2), replace=len(y) < max(batch, 2))
+        logits = net(torch.as_tensor(x[idx], device=device), torch.as_tensor(mask[idx], device=device))
+        loss = F.cross_entropy(logits, torch.as_tensor(y[idx], device=device))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if step % every and step != total:
+            continue
+        acc = _accuracy(net, val)
         if acc > best:
             best, best_state, waited = acc, copy.deepcopy(net.state_dict()), 0
         else:

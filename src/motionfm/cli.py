@@ -158,6 +158,100 @@ def classify(
 
 
 @app.command()
+def evaluate(
+    model: str = typer.Option("default", "--model", help="bundled model name or model folder"),
+    datasets: str = typer.Option("uci-har,dsads,usc-had,utd-mhad,wharf", "--datasets"),
+    settings: str = typer.Option("zero-shot,few-shot,full-shot,probe", "--settings"),
+    shots: str = typer.Option("1,2,3,5,10", "--shots", help="k labelled windows per class for few-shot"),
+    seeds: int = typer.Option(3, "--seeds"),
+    baselines: str = typer.Option("random-init,minirocket", "--baselines", help="comma-separated, or 'none'"),
+    epochs: int = typer.Option(30, "--epochs", help="fine-tuning epochs (early stopping on validation subjects)"),
+    patience: int = typer.Option(5, "--patience"),
+    min_steps: int = typer.Option(150, "--min-steps", help="fine-tuning updates even for tiny training sets"),
+    max_steps: int = typer.Option(3000, "--max-steps", help="cap on fine-tuning updates"),
+    device: str = typer.Option("auto", "--device"),
+    out_dir: Path = typer.Option(Path("eval"), "--out", help="folder for results.json, results.md and PNGs"),
+    resume: bool = typer.Option(False, "--resume", help="keep the results already in OUT/results.json"),
+) -> None:
+    """Score a model (and baselines) with one protocol: results.json, results.md, confusion and few-shot PNGs."""
+    import torch
+    from rich.progress import Progress
+
+    from .adapt import FineTuneConfig
+    from .evaluate import BASELINES, SETTINGS, EvalConfig, Evaluator, figures, markdown_table, plan, run
+    from .hub import load_model
+
+    names, wanted = _split(datasets) or (), _split(settings) or ()
+    for ds in names:
+        try:
+            har.get_spec(ds)
+        except ValueError as err:
+            fail(str(err))
+    if set(wanted) - set(SETTINGS):
+        fail(f"unknown setting(s) {', '.join(sorted(set(wanted) - set(SETTINGS)))}; use {', '.join(SETTINGS)}")
+    extra = [] if baselines == "none" else list(_split(baselines) or ())
+    if set(extra) - set(BASELINES):
+        fail(f"unknown baseline(s) {', '.join(set(extra) - set(BASELINES))}; use {', '.join(BASELINES)} or none")
+    dev = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
+    config = EvalConfig(list(names), list(wanted), tuple(int(k) for k in shots.split(",")), seeds, extra,
+                        FineTuneConfig(epochs=epochs, patience=patience, min_steps=min_steps, max_steps=max_steps), dev)
+    console.print(f"model {model} on {dev}; baselines: {', '.join(extra) or 'none'}")
+    try:
+        net = load_model(model, dev)
+    except FileNotFoundError as err:
+        fail(str(err))
+    evaluator = Evaluator(net, model, config)
+    tasks = plan(config, model)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with Progress(console=console) as progress:
+        bar = progress.add_task("evaluating", total=len(tasks))
+
+        def done(record: dict) -> None:
+            if "skipped" in record and record["setting"] == "zero-shot":
+                console.print(f"[yellow]zero-shot not reported on {record['dataset']}:[/yellow] {record['skipped']}")
+            progress.advance(bar)
+        results = run(evaluator, tasks, out_dir, done, resume)
+    table = markdown_table(results, model)
+    (out_dir / "results.md").write_text(f"# motionfm evaluate --model {model}\n\n{table}")
+    written = figures(results, evaluator.confusions, out_dir)
+    out.print(table)
+    console.print(f"wrote {out_dir / 'results.json'}, {out_dir / 'results.md'} and {len(written)} figures")
+
+
+@app.command()
+def embed(
+    dataset: str = typer.Argument(..., help="registered data set"),
+    model: str = typer.Option("default", "--model"),
+    split: str = typer.Option("test", "--split"),
+    plot: Path = typer.Option(Path("tsne.png"), "--plot", help="t-SNE PNG coloured by class"),
+    out_npz: Path = typer.Option(None, "--out", help="also save embeddings and labels to .npz"),
+    limit: int = typer.Option(2000, "--limit", help="at most this many windows (evenly spaced)"),
+) -> None:
+    """Embed a data set's windows with a model and plot them (t-SNE coloured by class)."""
+    import numpy as np
+
+    from .adapt import embed as embed_windows
+    from .hub import load_model
+    from .plots import tsne_plot
+
+    ws = _load(dataset, None)
+    if split not in har.SPLITS:
+        fail(f"unknown split {split!r}; use {', '.join(har.SPLITS)}")
+    idx = np.nonzero(ws.split == split)[0]
+    idx = idx[np.linspace(0, len(idx) - 1, min(limit, len(idx))).astype(int)]
+    try:
+        net = load_model(model)
+    except FileNotFoundError as err:
+        fail(str(err))
+    x, mask = ws.canonical(idx)
+    emb = embed_windows(net, x, mask).numpy()
+    if out_npz:
+        np.savez(out_npz, embeddings=emb, y=ws.y[idx], class_names=np.array(ws.class_names))
+    tsne_plot(emb, ws.y[idx], ws.class_names, plot, f"{dataset} ({split}, {len(idx)} windows) - {model}")
+    console.print(f"wrote {plot}")
+
+
+@app.command()
 def pretrain(
     config: Path = typer.Option(..., "--config", help="YAML or JSON pre-training config"),
     resume: bool = typer.Option(False, "--resume", help="continue from the checkpoint in out_dir"),

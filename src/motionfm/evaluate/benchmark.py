@@ -1,0 +1,208 @@
+"""One evaluation protocol for every model: zero-shot, few-shot, full-shot and linear probe, with seeds.
+
+Results are records {dataset, model, setting, k, seed, accuracy, macro_f1, r_at_2, n}; see report.py for the
+Markdown table and figures. Only validation subjects steer early stopping; test subjects are scored once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..adapt import FineTuneConfig, embed, few_shot_indices, fine_tune, label_matrix, linear_probe, predict_logits, probe_predict
+from ..atomic import atomic_path
+from ..har import WindowSet, get_spec, load_dataset
+from ..models import ImuTextModel
+from .metrics import classification_metrics, confusion
+
+SETTINGS = ("zero-shot", "few-shot", "full-shot", "probe")
+BASELINES = ("random-init", "minirocket")
+
+
+class SeenInPretrainingError(ValueError):
+    """Zero-shot was asked on a data set the model saw during pre-training."""
+
+
+def check_zero_shot_allowed(model_name: str, metadata: dict, dataset: str) -> None:
+    """Raise SeenInPretrainingError when ``dataset`` is listed as seen in the model's pre-training metadata."""
+    seen = set(metadata.get("seen_datasets", [])) | set(metadata.get("real_datasets", []))
+    if dataset in seen:
+        raise SeenInPretrainingError(
+            f"{model_name} saw {dataset} during pre-training (seen_datasets: {', '.join(sorted(seen))}); "
+            f"a zero-shot figure on it would not be zero-shot. Use a model pre-trained without it.")
+
+
+@dataclass
+class EvalConfig:
+    datasets: list[str]
+    settings: list[str] = field(default_factory=lambda: list(SETTINGS))
+    shots: tuple[int, ...] = (1, 2, 3, 5, 10)
+    seeds: int = 3
+    baselines: list[str] = field(default_factory=lambda: list(BASELINES))
+    finetune: FineTuneConfig = field(default_factory=FineTuneConfig)
+    device: str = "cpu"
+
+
+@dataclass
+class Split:
+    """Canonical arrays of one split."""
+
+    x: np.ndarray
+    mask: np.ndarray
+    y: np.ndarray
+
+    @classmethod
+    def of(cls, ws: WindowSet, index: np.ndarray) -> Split:
+        return cls(*ws.canonical(index), ws.y[index])
+
+    def take(self, index: np.ndarray) -> Split:
+        return Split(self.x[index], self.mask[index], self.y[index])
+
+    def tuple(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.x, self.mask, self.y
+
+
+@dataclass
+class Task:
+    dataset: str
+    model: str
+    setting: str
+    k: int | None
+    seed: int
+
+
+def plan(config: EvalConfig, model_name: str) -> list[Task]:
+    """Every (data set, model, setting, k, seed) the run will score, in order."""
+    tasks = []
+    for ds in config.datasets:
+        for model in [model_name] + [b for b in config.baselines]:
+            for setting in config.settings:
+                if model == "minirocket" and setting in ("zero-shot", "probe"):
+                    continue
+                if model == "random-init" and setting == "zero-shot":
+                    continue
+                if setting == "few-shot":
+                    tasks += [Task(ds, model, setting, k, s) for k in config.shots for s in range(config.seeds)]
+                elif setting == "zero-shot":
+                    tasks.append(Task(ds, model, setting, None, 0))
+                else:
+                    tasks += [Task(ds, model, setting, None, s) for s in range(config.seeds)]
+    return tasks
+
+
+def _record(task: Task, y: np.ndarray, scores: np.ndarray) -> dict:
+    return {"dataset": task.dataset, "model": task.model, "setting": task.setting, "k": task.k, "seed": task.seed,
+            **classification_metrics(y, scores)}
+
+
+def _minirocket_scores(train: Split, test: Split, seed: int) -> np.ndarray:
+    from aeon.transformations.collection.convolution_based import MiniRocket
+    from sklearn.linear_model import RidgeClassifierCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    def channels(s: Split) -> np.ndarray:  # the present sensors' channels: (n, 6 * sensors, T)
+        joints = np.nonzero(s.mask.any(axis=0))[0]
+        return np.ascontiguousarray(np.moveaxis(s.x[:, :, joints], 1, -1).reshape(len(s.x), -1, s.x.shape[1]))
+
+    clf = make_pipeline(MiniRocket(random_state=seed), StandardScaler(with_mean=False),
+                        RidgeClassifierCV(alphas=np.logspace(-3, 3, 10)))
+    clf.fit(channels(train), train.y)
+    scores = clf.decision_function(channels(test))
+    full = np.full((len(test.y), int(max(train.y.max(), test.y.max())) + 1), -np.inf)
+    full[:, clf.classes_] = scores if scores.ndim == 2 else np.stack([-scores, scores], 1)
+    return full
+
+
+class Evaluator:
+    """Runs the plan for one pre-trained model (its baselines share the data and splits)."""
+
+    def __init__(self, model: ImuTextModel, model_name: str, config: EvalConfig) -> None:
+        self.model, self.name, self.config = model.to(config.device).eval(), model_name, config
+        self.metadata = getattr(model, "metadata", {})
+        self._data: dict[str, tuple[WindowSet, Split, Split, Split]] = {}
+        self.confusions: dict[str, tuple[int, str, np.ndarray]] = {}
+
+    def data(self, name: str):
+        if name not in self._data:
+            ws = load_dataset(name, show_progress=False)
+            self._data[name] = (ws, *(Split.of(ws, np.nonzero(ws.split == s)[0]) for s in ("train", "val", "test")))
+        return self._data[name]
+
+    def _network(self, task: Task) -> ImuTextModel:
+        if task.model != "random-init":
+            return self.model
+        torch.manual_seed(task.seed)
+        return ImuTextModel(self.model.config).to(self.config.device)
+
+    def run_task(self, task: Task) -> dict:
+        ws, train, val, test = self.data(task.dataset)
+        n_classes = len(ws.class_names)
+        if task.setting == "zero-shot":
+            return self._zero_shot(task, ws, test)
+        chosen = train if task.setting != "few-shot" else train.take(few_shot_indices(train.y, task.k, task.seed))
+        if task.model == "minirocket":
+            return _record(task, test.y, _minirocket_scores(chosen, test, task.seed))
+        net = self._network(task)
+        init = None if get_spec(task.dataset).supervised_only or task.model == "random-init" \
+            else label_matrix(net, ws.class_names, get_spec(task.dataset).synonyms)
+        if task.setting == "probe":
+            head = linear_probe(embed(net, chosen.x, chosen.mask), chosen.y, n_classes, init=init, seed=task.seed)
+            scores = probe_predict(head, embed(net, test.x, test.mask)).numpy()
+        else:
+            ft = FineTuneConfig(**{**self.config.finetune.__dict__, "seed": task.seed})
+            clf = fine_tune(net, chosen.tuple(), val.tuple(), n_classes, ft, text_init=init)
+            scores = predict_logits(clf, test.x, test.mask).numpy()
+        self._keep_confusion(task, test.y, scores, n_classes)
+        return _record(task, test.y, scores)
+
+    def _zero_shot(self, task: Task, ws: WindowSet, test: Split) -> dict:
+        spec = get_spec(task.dataset)
+        if spec.supervised_only:
+            return {**task.__dict__, "skipped": f"{task.dataset} has no class names: zero-shot does not apply"}
+        try:
+            check_zero_shot_allowed(self.name, self.metadata, task.dataset)
+        except SeenInPretrainingError as err:
+            return {**task.__dict__, "skipped": str(err)}
+        scores = (embed(self.model, test.x, test.mask) @ label_matrix(self.model, ws.class_names, spec.synonyms).T).numpy()
+        self._keep_confusion(task, test.y, scores, len(ws.class_names))
+        return _record(task, test.y, scores)
+
+    def _keep_confusion(self, task: Task, y: np.ndarray, scores: np.ndarray, n: int) -> None:
+        """The pretrained model's confusion per data set: full-shot if run, else the latest setting."""
+        if task.model != self.name or task.seed != 0:
+            return
+        rank = {"full-shot": 3, "probe": 2, "zero-shot": 1, "few-shot": 0}[task.setting]
+        current = self.confusions.get(task.dataset)
+        if current is None or rank >= current[0]:
+            self.confusions[task.dataset] = (rank, task.setting, confusion(y, scores.argmax(1), n))
+
+
+def _key(r: dict | Task) -> tuple:
+    d = r if isinstance(r, dict) else r.__dict__
+    return d["dataset"], d["model"], d["setting"], d["k"], d["seed"]
+
+
+def run(evaluator: Evaluator, tasks: list[Task], out_dir: Path, on_done: Callable[[dict], None] = lambda r: None,
+        resume: bool = False) -> list[dict]:
+    """Run every task, rewriting out_dir/results.json after each (an interrupted run keeps its results).
+
+    With ``resume`` the records already in results.json are kept and their tasks skipped.
+    """
+    path = out_dir / "results.json"
+    results = json.loads(path.read_text()) if resume and path.exists() else []
+    done = {_key(r) for r in results}
+    for task in tasks:
+        if _key(task) in done:
+            on_done({**task.__dict__, "resumed": True})
+            continue
+        results.append(evaluator.run_task(task))
+        with atomic_path(out_dir / "results.json", suffix=".json") as tmp:
+            tmp.write_text(json.dumps(results, indent=1))
+        on_done(results[-1])
+    return results

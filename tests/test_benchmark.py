@@ -1,0 +1,69 @@
+"""The evaluation harness: the seen-in-pretraining guard, the plan, resume, report and figures."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from motionfm.cli import app
+from motionfm.evaluate import EvalConfig, SeenInPretrainingError, check_zero_shot_allowed, markdown_table, plan
+
+runner = CliRunner()
+
+
+def test_guard_refuses_seen_datasets():
+    meta = {"seen_datasets": ["dsads", "usc-had"], "excluded": ["uci-har"]}
+    with pytest.raises(SeenInPretrainingError, match="saw dsads during pre-training"):
+        check_zero_shot_allowed("default", meta, "dsads")
+    check_zero_shot_allowed("default", meta, "uci-har")  # held out: allowed
+
+
+def test_plan_covers_the_grid():
+    tasks = plan(EvalConfig(["uci-har"], shots=(1, 5), seeds=2), "default")
+    kinds = {(t.model, t.setting) for t in tasks}
+    assert ("minirocket", "zero-shot") not in kinds and ("random-init", "zero-shot") not in kinds
+    assert sum(t.model == "default" and t.setting == "few-shot" for t in tasks) == 4
+    assert len({(t.dataset, t.model, t.setting, t.k, t.seed) for t in tasks}) == len(tasks)
+
+
+def test_table_puts_published_figures_beside_ours():
+    results = [{"dataset": "uci-har", "model": "m", "setting": "zero-shot", "k": None, "seed": 0, "accuracy": 0.5,
+                "macro_f1": 0.4, "r_at_2": 0.7, "n": 10},
+               {"dataset": "dsads", "model": "m", "setting": "zero-shot", "k": None, "seed": 0, "skipped": "m saw dsads"}]
+    table = markdown_table(results, "m")
+    assert "| uci-har | m | zero-shot |  | 50.0 | 40.0 | 70.0 | 10 | 35.2 / 22.0 |" in table
+    assert "not reported: m saw dsads" in table
+
+
+def test_evaluate_command_writes_results_and_figures(tmp_path, dataset):
+    dataset("uci-har")
+    out = tmp_path / "eval"
+    args = ["evaluate", "--datasets", "uci-har,usc-had", "--settings", "zero-shot,few-shot", "--shots", "2",
+            "--seeds", "1", "--baselines", "none", "--out", str(out), "--device", "cpu", "--min-steps", "10",
+            "--max-steps", "10"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "zero-shot not reported on usc-had" in result.output  # the bundled model saw USC-HAD
+    records = json.loads((out / "results.json").read_text())
+    assert {(r["dataset"], r["setting"]) for r in records} == {("uci-har", "zero-shot"), ("uci-har", "few-shot"),
+                                                               ("usc-had", "zero-shot"), ("usc-had", "few-shot")}
+    zs = next(r for r in records if r["dataset"] == "uci-har" and r["setting"] == "zero-shot")
+    assert zs["accuracy"] > 1 / 3 and zs["n"] > 400
+    assert (out / "confusion_uci-har.png").exists() and (out / "fewshot_usc-had.png").exists()
+    assert "35.2 / 22.0" in (out / "results.md").read_text()
+    again = runner.invoke(app, args + ["--resume"])  # nothing left to do: the records are kept as they are
+    assert again.exit_code == 0 and json.loads((out / "results.json").read_text()) == records
+
+
+def test_evaluate_rejects_unknown_names(tmp_path):
+    assert "unknown data set" in runner.invoke(app, ["evaluate", "--datasets", "mnist", "--out", str(tmp_path)]).output
+    result = runner.invoke(app, ["evaluate", "--settings", "two-shot", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "unknown setting" in result.output
+
+
+def test_embed_plot(tmp_path, dataset):
+    dataset("usc-had")
+    result = runner.invoke(app, ["embed", "usc-had", "--limit", "120", "--plot", str(tmp_path / "t.png"),
+                                 "--out", str(tmp_path / "e.npz")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "t.png").stat().st_size > 10_000
