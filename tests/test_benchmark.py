@@ -67,3 +67,23 @@ def test_embed_plot(tmp_path, dataset):
                                  "--out", str(tmp_path / "e.npz")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "t.png").stat().st_size > 10_000
+
+
+def test_minirocket_baseline_on_synthetic_classes():
+    pytest.importorskip("aeon")
+    import numpy as np
+
+    from motionfm.evaluate.benchmark import Split, _minirocket_scores
+
+    rng = np.random.default_rng(0)
+    t = np.arange(200) / 20.0
+    def make(n):
+        y = np.repeat([0, 1], n)
+        x = np.zeros((2 * n, 200, 22, 6), np.float32)
+        x[:, :, 17, 0] = np.sin(2 * np.pi * np.where(y == 0, 1.0, 3.0)[:, None] * t + rng.uniform(0, 6, (2 * n, 1)))
+        mask = np.zeros((2 * n, 22), bool)
+        mask[:, 17] = True
+        return Split(x, mask, y)
+    train, test = make(10), make(10)
+    scores = _minirocket_scores(train, test, seed=0)
+    assert scores.shape == (20, 2) and (scores.argmax(1) == test.y).mean() == 1.0

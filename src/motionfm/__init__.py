@@ -5,3 +5,10 @@ rad/s, sensor frame, 20 Hz. See DESIGN.md.
 """
 
 __version__ = "0.1.0"
+
+
+def load_model(name_or_path="default", device="cpu"):
+    """Load a saved or bundled model (see motionfm.hub.load_model)."""
+    from .hub import load_model as _load
+
+    return _load(name_or_path, device)

@@ -257,6 +257,30 @@ def embed(
 
 
 @app.command()
+def export(
+    onnx: Path = typer.Option(..., "--onnx", help="output .onnx file"),
+    model: str = typer.Option("default", "--model"),
+) -> None:
+    """Export the IMU encoder to ONNX and report the largest difference from PyTorch (onnxruntime)."""
+    from .export import check_onnx, export_onnx
+    from .hub import load_model
+
+    try:
+        net = load_model(model)
+    except FileNotFoundError as err:
+        fail(str(err))
+    export_onnx(net, onnx)
+    try:
+        diff = check_onnx(net, onnx)
+    except ImportError:
+        console.print(f"wrote {onnx} (not checked: pip install 'motionfm[onnx]' for onnxruntime)")
+        return
+    console.print(f"wrote {onnx}; max abs difference from PyTorch on random windows: {diff:.2e}")
+    if diff > 1e-4:
+        fail(f"ONNX output differs from PyTorch by {diff:.2e} (> 1e-4)")
+
+
+@app.command()
 def pretrain(
     config: Path = typer.Option(..., "--config", help="YAML or JSON pre-training config"),
     resume: bool = typer.Option(False, "--resume", help="continue from the checkpoint in out_dir"),
