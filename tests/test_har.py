@@ -5,6 +5,7 @@ import time
 import numpy as np
 import pytest
 
+from conftest import need
 from motionfm.har import REGISTRY, get_spec, load_dataset
 from motionfm.har.sources import fold_subjects
 from motionfm.skeleton import JOINT_NAMES
@@ -85,6 +86,7 @@ def test_subset_by_split(dataset):
 
 
 def test_cache_is_written_and_reused(tmp_path, monkeypatch):
+    need("usc_had/usc_had_100hz.npz")
     monkeypatch.setenv("MOTIONFM_CACHE", str(tmp_path))
     start = time.perf_counter()
     first = load_dataset("usc-had", show_progress=False)
