@@ -94,7 +94,7 @@ class ZeroShotClassifier(_Base, ClassifierMixin):
         return (self._embed(X) @ self.label_matrix_.T).numpy()
 
     def predict_proba(self, X) -> np.ndarray:
-        scale = float(self._model().loss.scale())
+        scale = float(self._model().loss.scale().detach())
         return torch.softmax(torch.as_tensor(self.decision_function(X)) * scale, dim=1).numpy()
 
     def predict(self, X) -> np.ndarray:
