@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import torch
 
@@ -62,3 +63,77 @@ def test_imu_text_model_embeddings_are_unit_vectors():
     loss = model(x, mask, torch.randn(3, 384))
     loss.backward()
     assert model.encoder.blocks[0].gcn.conv.weight.grad is not None and model.loss.logit_scale.grad is not None
+
+
+# --- PRIMUS encoder -------------------------------------------------------------------------------------
+
+from motionfm.models import PrimusEncoder, PrimusModel, build_model, primus_config  # noqa: E402
+from motionfm.models.rnn import AdaptiveAvgPool  # noqa: E402
+
+
+def test_primus_parameter_count_and_layout():
+    model = build_model(ModelConfig(arch="primus", encoder="primus", embed_dim=512))
+    assert isinstance(model, PrimusModel)
+    heads = [model.imu_proj, model.ss_head]  # multimodal and self-supervised heads, 512 -> 512
+    assert all((h.in_features, h.out_features) == (512, 512) for h in heads)
+    n = sum(p.numel() for m in (model.encoder, *heads) for p in m.parameters())
+    assert abs(n - 1.38e6) / 1.38e6 < 0.01
+    convs = [m for m in model.encoder.convs if isinstance(m, torch.nn.Conv1d)]
+    assert [(c.in_channels, c.out_channels, c.kernel_size[0], c.dilation[0]) for c in convs] == \
+        [(6, 32, 10, 2), (32, 32, 5, 2), (32, 32, 5, 2)]
+    assert (model.encoder.gru.input_size, model.encoder.gru.hidden_size) == (32, 512)
+
+
+def test_primus_runs_over_time_not_over_channels():
+    enc = PrimusEncoder(primus_config("primus-tiny")).eval()
+    x = torch.randn(2, 200, 6)
+    seen = {}
+    enc.gru.register_forward_hook(lambda m, args, out: seen.update(shape=args[0].shape))
+    enc(x)
+    assert seen["shape"] == (2, enc.config.pooled_steps, enc.config.conv_channels)  # (N, steps, features)
+
+
+def test_primus_canonical_windows_average_the_present_sensors():
+    enc = PrimusEncoder(primus_config("primus-tiny")).eval()
+    x = torch.randn(3, 200, 22, 6)
+    mask = torch.zeros(3, 22, dtype=torch.bool)
+    mask[0, 17] = True
+    mask[1, [3, 17]] = True
+    out = enc(x, mask)
+    torch.testing.assert_close(out[0], enc.encode_sensor(x[0:1, :, 17])[0], rtol=1e-5, atol=1e-5)
+    both = enc.encode_sensor(torch.stack([x[1, :, 3], x[1, :, 17]]))
+    torch.testing.assert_close(out[1], both.mean(0), rtol=1e-5, atol=1e-5)
+    assert out[2].abs().max() == 0  # no sensor, no signal
+    torch.testing.assert_close(enc(x[:, :, 17]), enc(x, torch.eye(22, dtype=torch.bool)[[17, 17, 17]]))
+
+
+@pytest.mark.parametrize("rate,seconds", [(50.0, 2.5), (20.0, 6.2)])
+def test_primus_rate_and_shortest_window(rate, seconds):
+    enc = PrimusEncoder(primus_config("primus-tiny", rate_hz=rate)).eval()
+    shortest = enc.config.min_samples()  # 123 samples at the rate the convolutions run at
+    assert shortest == 123
+    ok = int(np.ceil(shortest * 20 / rate))
+    assert enc(torch.randn(1, ok, 6)).shape == (1, 32)
+    with pytest.raises(ValueError, match=f"at least {seconds:.1f} s"):
+        enc(torch.randn(1, ok - 3, 6))
+
+
+def test_primus_resamples_to_its_rate():
+    enc = PrimusEncoder(primus_config("primus-tiny", rate_hz=50.0))
+    seen = {}
+    enc.convs[0].register_forward_hook(lambda m, args, out: seen.update(length=args[0].shape[-1]))
+    enc(torch.randn(1, 200, 6))  # 10 s at 20 Hz
+    assert seen["length"] == 500  # 10 s at 50 Hz
+
+
+@pytest.mark.parametrize("length", [9, 32, 42, 100, 131])
+def test_adaptive_pool_matches_torch(length):
+    x = torch.randn(2, 3, length)
+    torch.testing.assert_close(AdaptiveAvgPool(32)(x), torch.nn.AdaptiveAvgPool1d(32)(x), rtol=1e-5, atol=1e-6)
+
+
+def test_unknown_architecture_and_config():
+    with pytest.raises(ValueError, match="known: stgcn, primus"):
+        build_model(ModelConfig(arch="lstm"))
+    with pytest.raises(ValueError, match="unknown PRIMUS config"):
+        build_model(ModelConfig(arch="primus", encoder="small"))

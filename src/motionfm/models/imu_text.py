@@ -9,25 +9,31 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..losses import ClipLoss
+from .rnn import PrimusConfig, PrimusEncoder, primus_config
 from .stgcn import STGCN, STGCNConfig, stgcn_config
+
+ARCHITECTURES = ("stgcn", "primus")
 
 
 @dataclass
 class ModelConfig:
     """Which encoder, how wide the shared space is, and which text encoder the text side expects."""
 
-    arch: str = "stgcn"
-    encoder: str = "small"  # a named encoder config
+    arch: str = "stgcn"  # or "primus"
+    encoder: str = "small"  # a named encoder config of that architecture
     encoder_overrides: dict = field(default_factory=dict)
     embed_dim: int = 256
     text_encoder: str = "minilm"
     text_dim: int = 384
     init_temperature: float = 0.07
+    video_dim: int = 0  # > 0: a projection for precomputed video features (PRIMUS)
 
-    def encoder_config(self) -> STGCNConfig:
-        if self.arch != "stgcn":
-            raise ValueError(f"unknown architecture {self.arch!r}")
-        return stgcn_config(self.encoder, **self.encoder_overrides)
+    def encoder_config(self) -> STGCNConfig | PrimusConfig:
+        if self.arch == "stgcn":
+            return stgcn_config(self.encoder, **self.encoder_overrides)
+        if self.arch == "primus":
+            return primus_config(self.encoder, **self.encoder_overrides)
+        raise ValueError(f"unknown architecture {self.arch!r}; known: {', '.join(ARCHITECTURES)}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -35,7 +41,8 @@ class ModelConfig:
 
 def build_encoder(config: ModelConfig) -> nn.Module:
     """The IMU encoder named by the config; it maps ((B, T, 22, C), mask) -> (B, out_dim)."""
-    return STGCN(config.encoder_config())
+    encoder = config.encoder_config()
+    return PrimusEncoder(encoder) if isinstance(encoder, PrimusConfig) else STGCN(encoder)
 
 
 class ImuTextModel(nn.Module):
