@@ -59,3 +59,36 @@ def test_mask_joints_zeroes_the_rest(batch):
 def test_bad_shape():
     with pytest.raises(ValueError, match=r"\(B, T, J, 6\)"):
         random_rotation(torch.zeros(3, 22, 6))
+
+
+# --- views for the self-supervised (SimCLR) term --------------------------------------------------------
+
+from motionfm.augment import AUGMENTATIONS, augment_view, random_scale, time_reverse  # noqa: E402
+
+
+def test_time_reverse_is_physical(batch):
+    out = time_reverse(batch)
+    torch.testing.assert_close(out[:, :, :, :3], batch.flip(1)[..., :3])  # acceleration is even in time
+    torch.testing.assert_close(out[:, :, :, 3:], -batch.flip(1)[..., 3:])  # angular velocity is odd
+    torch.testing.assert_close(time_reverse(out), batch)
+
+
+def test_scale_is_one_factor_per_sample_sensor(batch):
+    out = random_scale(batch, generator=torch.Generator().manual_seed(0))
+    ratio = out / batch
+    assert ratio.min() >= 0.8 - 1e-5 and ratio.max() <= 1.2 + 1e-5
+    torch.testing.assert_close(ratio, ratio[:, :1, :, :1].expand_as(ratio), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("names", [["scale"], ["reverse"], ["rotate"], ["jitter"], ["scale", "reverse"]])
+def test_each_named_view_changes_what_runs(batch, names):
+    out = augment_view(batch, names, torch.Generator().manual_seed(0))
+    assert out.shape == batch.shape and (out - batch).abs().max() > 1e-3
+    others = [n for n in AUGMENTATIONS if [n] != names]
+    for other in others:
+        assert not torch.allclose(augment_view(batch, [other], torch.Generator().manual_seed(0)), out)
+
+
+def test_unknown_augmentation_lists_the_known(batch):
+    with pytest.raises(ValueError, match="known: scale, reverse, rotate, jitter"):
+        augment_view(batch, ["flip"])

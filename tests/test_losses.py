@@ -69,3 +69,59 @@ def test_loss_decreases_when_overfitting():
         value.backward()
         opt.step()
     assert value.item() < 0.1 * first
+
+
+# --- PRIMUS terms ---------------------------------------------------------------------------------------
+
+from motionfm.losses import SimCLRLoss, nearest_neighbour_loss  # noqa: E402
+
+
+def _hand_nt_xent(a, b, t):
+    """NT-Xent written out: 2n anchors, each with its other view as positive and the 2n - 2 others as negatives."""
+    z = np.concatenate([a, b])
+    z = z / np.linalg.norm(z, axis=1, keepdims=True)
+    n = len(a)
+    total = 0.0
+    for i in range(2 * n):
+        pos = (i + n) % (2 * n)
+        denom = sum(math.exp(z[i] @ z[k] / t) for k in range(2 * n) if k != i)
+        total += -(z[i] @ z[pos] / t) + math.log(denom)
+    return total / (2 * n)
+
+
+def test_simclr_matches_hand_computation():
+    a = np.array([[1.0, 0.0], [0.0, 1.0]])
+    b = np.array([[0.6, 0.8], [0.8, -0.6]])
+    got = SimCLRLoss(temperature=0.5)(torch.tensor(a), torch.tensor(b)).item()
+    assert got == pytest.approx(_hand_nt_xent(a, b, 0.5), rel=1e-9)
+    # worked on paper: cos(a0,b0)=0.6, cos(a1,b1)=-0.6, cos(a0,a1)=0, cos(b0,b1)=0, cos(a0,b1)=0.8, cos(a1,b0)=0.8;
+    # anchor a0: -1.2 + log(e^0 + e^1.2 + e^1.6) = 1.0271; a1: 1.2 + log(1 + e^-1.2 + e^1.6) = 3.0333;
+    # b0: -1.2 + log(e^1.2 + e^1.6 + 1) = 1.0271; b1: 1.2 + log(e^1.6 + e^-1.2 + 1) = 3.0333; mean 2.0302
+    assert got == pytest.approx(2.0302, abs=1e-4)
+
+
+def test_simclr_is_low_for_matching_views():
+    z = torch.eye(4, dtype=torch.float64)
+    loss = SimCLRLoss(temperature=0.05)
+    assert loss(z, z).item() < 1e-6
+    assert loss(z, z[[1, 2, 3, 0]]).item() > 10
+
+
+def test_clip_loss_with_missing_pairs_matches_hand_computation():
+    a = np.array([[1.0, 0.0], [0.6, 0.8], [0.0, 1.0]])
+    b = np.array([[0.8, 0.6], [0.0, 1.0], [1.0, 1.0]])
+    valid = torch.tensor([True, False, True])
+    loss = ClipLoss(init_temperature=0.5)
+    got = loss(torch.tensor(a), torch.tensor(b), valid=valid).item()
+    keep = [0, 2]  # the missing pair is neither an anchor nor a negative
+    assert got == pytest.approx(_hand_clip_loss(a[keep], b[keep], 0.5), rel=1e-6)
+    assert loss(torch.tensor(a), torch.tensor(b), valid=torch.zeros(3, dtype=torch.bool)).item() == 0.0
+
+
+def test_nearest_neighbour_loss_sums_one_term_per_modality():
+    gen = torch.Generator().manual_seed(0)
+    imu, nn_imu, nn_text = (torch.randn(4, 3, generator=gen, dtype=torch.float64) for _ in range(3))
+    clip = ClipLoss(init_temperature=0.2)
+    got = nearest_neighbour_loss(clip, imu, [(nn_imu, None, None), (nn_text, None, None)]).item()
+    expect = _hand_clip_loss(imu.numpy(), nn_imu.numpy(), 0.2) + _hand_clip_loss(imu.numpy(), nn_text.numpy(), 0.2)
+    assert got == pytest.approx(expect, rel=1e-6)

@@ -51,3 +51,45 @@ def mask_joints(imu: torch.Tensor, present: torch.Tensor, max_keep: int = 5,
 def _check(imu: torch.Tensor) -> None:
     if imu.ndim != 4 or imu.shape[-1] != 6:
         raise ValueError(f"expected IMU windows of shape (B, T, J, 6); got {tuple(imu.shape)}")
+
+
+def random_scale(imu: torch.Tensor, low: float = 0.8, high: float = 1.2,
+                 generator: torch.Generator | None = None) -> torch.Tensor:
+    """Multiply each sample's each sensor (acc and gyro alike) by its own factor ~ U(low, high)."""
+    _check(imu)
+    b, _, j, _ = imu.shape
+    factor = low + (high - low) * torch.rand(b, 1, j, 1, generator=generator, device=imu.device, dtype=imu.dtype)
+    return imu * factor
+
+
+def time_reverse(imu: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Play the windows backwards: acc(t) -> acc(-t), gyro(t) -> -gyro(-t) (what sensors would read if the
+    motion ran in reverse: acceleration is even under time reversal, angular velocity odd)."""
+    _check(imu)
+    out = imu.flip(1)
+    return torch.cat([out[..., :3], -out[..., 3:]], dim=-1)
+
+
+def jitter(imu: torch.Tensor, relative_std: float = 0.05, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Add Gaussian noise with std = relative_std x each window's per-channel std (zeros stay zero-scaled)."""
+    _check(imu)
+    scale = imu.std(dim=1, keepdim=True) * relative_std
+    return imu + scale * torch.randn(imu.shape, generator=generator, device=imu.device, dtype=imu.dtype)
+
+
+AUGMENTATIONS = {"scale": random_scale, "reverse": time_reverse, "rotate": random_rotation, "jitter": jitter}
+
+
+def check_augmentations(names: list[str]) -> list[str]:
+    """Validate augmentation names (ValueError listing the known ones)."""
+    unknown = [n for n in names if n not in AUGMENTATIONS]
+    if unknown:
+        raise ValueError(f"unknown augmentation(s) {', '.join(unknown)}; known: {', '.join(AUGMENTATIONS)}")
+    return list(names)
+
+
+def augment_view(imu: torch.Tensor, names: list[str], generator: torch.Generator | None = None) -> torch.Tensor:
+    """A second view of a batch (B, T, J, 6): the named augmentations applied in order."""
+    for name in check_augmentations(names):
+        imu = AUGMENTATIONS[name](imu, generator=generator)
+    return imu

@@ -41,16 +41,25 @@ def _rank_offset(n: int) -> int:
 
 
 def info_nce(query: torch.Tensor, keys: torch.Tensor, targets: torch.Tensor, scale: torch.Tensor,
-             same: torch.Tensor | None = None) -> torch.Tensor:
+             same: torch.Tensor | None = None, weights: torch.Tensor | None = None,
+             key_valid: torch.Tensor | None = None) -> torch.Tensor:
     """Cross-entropy of scale * cos(query, keys) against ``targets``; ``same`` (n, m) marks false negatives.
 
     A key that shares the positive's content (same caption) is removed from the denominator, not pushed away.
+    ``key_valid`` (m,) drops keys that do not exist (e.g. windows without video); ``weights`` (n,) averages
+    over the queries that count (a weighted mean; all-zero weights give 0 with the graph kept).
     """
     logits = scale * F.normalize(query, dim=-1) @ F.normalize(keys, dim=-1).T
-    if same is not None:
-        positive = F.one_hot(targets, keys.shape[0]).bool()
-        logits = logits.masked_fill(same & ~positive, float("-inf"))
-    return F.cross_entropy(logits, targets)
+    positive = F.one_hot(targets, keys.shape[0]).bool()
+    drop = None if same is None else same
+    if key_valid is not None:
+        drop = ~key_valid[None, :] if drop is None else drop | ~key_valid[None, :]
+    if drop is not None:
+        logits = logits.masked_fill(drop & ~positive, float("-inf"))
+    if weights is None:
+        return F.cross_entropy(logits, targets)
+    losses = F.cross_entropy(logits, targets, reduction="none")
+    return (losses * weights).sum() / weights.sum().clamp(min=1)
 
 
 class ClipLoss(nn.Module):
@@ -68,7 +77,9 @@ class ClipLoss(nn.Module):
     def scale(self) -> torch.Tensor:
         return self.logit_scale.clamp(max=MAX_LOGIT_SCALE).exp()
 
-    def forward(self, a: torch.Tensor, b: torch.Tensor, ids: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, a: torch.Tensor, b: torch.Tensor, ids: torch.Tensor | None = None,
+                valid: torch.Tensor | None = None) -> torch.Tensor:
+        """``valid`` (n,) bool: pairs that exist (others are neither anchors nor negatives)."""
         n = a.shape[0]
         targets = torch.arange(n, device=a.device) + _rank_offset(n)
         all_a, all_b = gather(a), gather(b)
@@ -76,5 +87,41 @@ class ClipLoss(nn.Module):
         if ids is not None:
             ids = ids.to(a.device)
             same = ids[:, None] == gather(ids)[None, :]
+        weights = key_valid = None
+        if valid is not None:
+            valid = valid.to(a.device).bool()
+            weights, key_valid = valid.to(a.dtype), gather(valid.to(torch.uint8)).bool()
         scale = self.scale()
-        return 0.5 * (info_nce(a, all_b, targets, scale, same) + info_nce(b, all_a, targets, scale, same))
+        return 0.5 * (info_nce(a, all_b, targets, scale, same, weights, key_valid)
+                      + info_nce(b, all_a, targets, scale, same, weights, key_valid))
+
+
+class SimCLRLoss(nn.Module):
+    """NT-Xent (SimCLR) between two views: each window's other view is its positive, the other 2n - 2 views
+    of the batch (all ranks under DDP) its negatives. forward(a (n, d), b (n, d)) -> scalar.
+    """
+
+    def __init__(self, temperature: float = 0.1) -> None:
+        super().__init__()
+        self.temperature = temperature
+
+    def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        n = a.shape[0]
+        all_a, all_b = gather(a), gather(b)
+        total = all_a.shape[0]
+        own = torch.arange(n, device=a.device) + _rank_offset(n)
+        keys = torch.cat([all_a, all_b])
+        targets = torch.cat([own + total, own])
+        itself = F.one_hot(torch.cat([own, own + total]), 2 * total).bool()
+        scale = torch.tensor(1.0 / self.temperature, device=a.device, dtype=a.dtype)
+        return info_nce(torch.cat([a, b]), keys, targets, scale, same=itself)
+
+
+def nearest_neighbour_loss(clip: ClipLoss, imu: torch.Tensor,
+                           positives: list[tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]]) -> torch.Tensor:
+    """Sum over modalities of the symmetric InfoNCE between each window and its queue neighbour's feature.
+
+    imu (n, d); positives: per modality (features (n, d), ids (n,) or None, valid (n,) or None), e.g. the
+    neighbour's IMU, text and video embeddings. Other windows' neighbours are the negatives (NNCLR).
+    """
+    return sum(clip(imu, feats, ids, valid) for feats, ids, valid in positives)
