@@ -44,7 +44,7 @@ def test_batches_are_augmented_and_masked(tmp_path):
     data = build_data(tiny_config(tmp_path), show_progress=False)
     replay = torch.Generator().manual_seed(1)
     torch.rand(16, generator=replay)  # sample() first draws which rows are real
-    raw, _, _ = data._sim_batch(16, replay)  # the same windows, before augmentation
+    raw = data._sim_batch(16, replay)[0]  # the same windows, before augmentation
     gen = torch.Generator().manual_seed(0)
     batch = data.sample(16, torch.Generator().manual_seed(1), real_fraction=0.0, augment_gen=gen)
     kept = batch.mask
@@ -144,3 +144,46 @@ def test_data_pack_round_trip(tmp_path):
     status, trainer = pretrain(tiny_config(tmp_path / "from_pack", data_pack=str(tmp_path / "pack"), steps=2),
                                show_progress=False)
     assert status == "done"
+
+
+# --- PRIMUS recipe through the same trainer ----------------------------------------------------------------
+
+from test_objectives import primus_config  # noqa: E402
+
+
+def test_primus_loss_goes_down_on_real_data(tmp_path):
+    cfg = primus_config(tmp_path, steps=60, lr=3e-3, checkpoint_every=100, real_fraction=1.0, batch_size=16,
+                        primus={"nn_min_fill": 32, "queue_size": 64})
+    trainer = Trainer(cfg, show_progress=False)
+    losses, terms = [], []
+    for _ in range(60):
+        losses.append(trainer.train_step())
+        terms.append(trainer.terms)
+    assert set(terms[-1]) == {"ss", "mm", "nn"}
+    for key in ("ss", "mm", "nn"):  # every term falls, not just the sum
+        assert np.mean([t[key] for t in terms[-10:]]) < np.mean([t[key] for t in terms[:20] if key in t][:10])
+
+
+def test_primus_resume_restores_the_queue(tmp_path):
+    over = dict(steps=6, checkpoint_every=3)
+    status, full = pretrain(primus_config(tmp_path / "a", **over), show_progress=False)
+    assert status == "done"
+    pretrain(primus_config(tmp_path / "b", **over), stop_after=3, show_progress=False)
+    saved = torch.load(tmp_path / "b" / CHECKPOINT, weights_only=True)["objective"]["queue"]
+    assert saved["count"] == 24  # 3 steps x 8 windows
+    status, resumed = pretrain(primus_config(tmp_path / "b", **over), resume=True, show_progress=False)
+    qa, qb = full.objective.queue, resumed.objective.queue
+    assert (qa.ptr, qa.count) == (qb.ptr, qb.count) and torch.equal(qa.imu, qb.imu)
+    a, b = _states(full), _states(resumed)
+    assert all(torch.equal(a[k], b[k]) for k in a)  # the queue's neighbours steered steps 4-6 identically
+    model = load_model(tmp_path / "b" / "model")
+    assert type(model).__name__ == "PrimusModel" and model.metadata["recipe"] == "primus"
+
+
+def test_recipe_and_architecture_must_match(tmp_path):
+    with pytest.raises(ValueError, match="goes with arch primus"):
+        PretrainConfig.from_dict({"recipe": "primus"})
+    with pytest.raises(ValueError, match="unknown recipe"):
+        PretrainConfig.from_dict({"recipe": "simclr"})
+    with pytest.raises(ValueError, match="valid"):
+        primus_config(tmp_path, sim_joints=["left_elbow_pocket"]).sim_joint_ids()

@@ -16,6 +16,7 @@ import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.distributed as dist
 import yaml
@@ -26,9 +27,11 @@ from .atomic import atomic_path
 from .corpora import load_corpus
 from .har import load_dataset
 from .hub import save_model
-from .models import ImuTextModel, ModelConfig
+from .models import ModelConfig, build_model
+from .objectives import RECIPES, PrimusRecipe, make_objective
 from .pretrain_data import PretrainData, load_real
 from .simulate import SimConfig
+from .skeleton import placement_to_joint
 from .text import load_text_encoder
 
 CHECKPOINT = "checkpoint.pt"
@@ -39,8 +42,9 @@ class PretrainConfig:
     """Everything a pre-training run depends on; written next to its checkpoints as config.yaml."""
 
     out_dir: str = "runs/pretrain"
-    recipe: str = "unimts"
+    recipe: str = "unimts"  # or "primus" (with model.arch: primus)
     model: ModelConfig = field(default_factory=ModelConfig)
+    primus: PrimusRecipe = field(default_factory=PrimusRecipe)  # used by the primus recipe
     motion_corpora: list[str] = field(default_factory=lambda: ["bandai-namco", "cmu"])
     real_datasets: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=lambda: ["uci-har"])
@@ -52,6 +56,9 @@ class PretrainConfig:
     noise: bool = True
     offset_std: float = 0.02
     max_keep_joints: int = 5
+    rotate: bool = True  # random sensor rotation of every window
+    sim_joints: list[str] = field(default_factory=list)  # placements simulated windows offer; [] = all 22
+    video_features: dict[str, str] = field(default_factory=dict)  # source name -> .npy (items, video_dim)
     batch_size: int = 64
     steps: int = 2000
     lr: float = 1e-3
@@ -71,7 +78,20 @@ class PretrainConfig:
         data = dict(data)
         if isinstance(data.get("model"), dict):
             data["model"] = ModelConfig(**data["model"])
+        if isinstance(data.get("primus"), dict):
+            data["primus"] = PrimusRecipe(**data["primus"])
         return cls(**data)
+
+    def __post_init__(self) -> None:
+        if self.recipe not in RECIPES:
+            raise ValueError(f"unknown recipe {self.recipe!r}; known: {', '.join(RECIPES)}")
+        if (self.recipe == "primus") != (self.model.arch == "primus"):
+            raise ValueError(f"recipe {self.recipe!r} does not train model.arch {self.model.arch!r}: "
+                             "the primus recipe goes with arch primus, unimts with stgcn")
+
+    def sim_joint_ids(self) -> list[int] | None:
+        """Joint indices of ``sim_joints`` (None: all joints); unknown placements raise listing valid ones."""
+        return [placement_to_joint(p) for p in self.sim_joints] if self.sim_joints else None
 
     @classmethod
     def from_file(cls, path: str | Path) -> PretrainConfig:
@@ -133,14 +153,20 @@ def build_data(config: PretrainConfig, show_progress: bool = True) -> PretrainDa
     Real windows do not overlap here (stride = window): crops of simulated clips are random anyway.
     """
     if config.data_pack:
-        return PretrainData.load_pack(config.data_pack)
+        data = PretrainData.load_pack(config.data_pack)
+        for source, path in config.video_features.items():
+            data.attach_video(source, np.load(path))
+        return data
     sim = SimConfig(noise=config.noise, offset_std=config.offset_std, seed=config.seed)
     track = (lambda it: tqdm(it, desc="simulating", leave=False)) if show_progress else (lambda it: it)
     corpora = [load_corpus(name, sim, config.data_root, config.max_clips, track) for name in config.motion_corpora]
     real = load_real(config.real_datasets, config.exclude,
                      lambda n: load_dataset(n, config.data_root, config.window_s, config.window_s,
                                             show_progress=show_progress))
-    return PretrainData(corpora, real, int(round(config.window_s * 20)))
+    data = PretrainData(corpora, real, int(round(config.window_s * 20)))
+    for source, path in config.video_features.items():
+        data.attach_video(source, np.load(path))
+    return data
 
 
 class Trainer:
@@ -162,8 +188,16 @@ class Trainer:
             self.data.encode_captions(load_text_encoder(config.model.text_encoder))
         self.text_features = self.data.text_features.to(self.device)
         torch.manual_seed(config.seed)
-        self.model = ImuTextModel(config.model).to(self.device)
-        self.ddp = DistributedDataParallel(self.model) if self.world > 1 else None
+        if self.data.video_dim and config.model.video_dim != self.data.video_dim:
+            raise ValueError(f"video features are {self.data.video_dim}-d; set model.video_dim: {self.data.video_dim}")
+        self.model = build_model(config.model).to(self.device)
+        self.objective = make_objective(config.recipe, config.primus, config.model.embed_dim, config.model.text_dim,
+                                        config.model.video_dim, self.device)
+        self.sim_joints = config.sim_joint_ids()
+        # PRIMUS ablations leave heads unused; DDP must not wait for their gradients
+        self.ddp = (DistributedDataParallel(self.model, find_unused_parameters=config.recipe == "primus")
+                    if self.world > 1 else None)
+        self.terms: dict[str, float] = {}
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lr_lambda(config))
         self.gen = torch.Generator().manual_seed(config.seed * 1000 + self.rank)
@@ -188,7 +222,7 @@ class Trainer:
             return
         state = {"step": self.step, "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
                  "scheduler": self.scheduler.state_dict(), "gen": gens, "aug_gen": augs,
-                 "config": self.config.to_dict(), "world": self.world}
+                 "objective": self.objective.state_dict(), "config": self.config.to_dict(), "world": self.world}
         with atomic_path(self.out / CHECKPOINT) as tmp:
             torch.save(state, tmp)
 
@@ -204,17 +238,18 @@ class Trainer:
         self.scheduler.load_state_dict(state["scheduler"])
         self.gen.set_state(state["gen"][self.rank])
         self.aug_gen.set_state(state["aug_gen"][self.rank].to(self.aug_gen.get_state().device))
+        self.objective.load_state_dict(state.get("objective", {}))
         self.step = state["step"]
         return True
 
     def train_step(self) -> float:
         cfg = self.config
         batch = self.data.sample(cfg.batch_size, self.gen, cfg.real_fraction, self.aug_gen, self.device,
-                                 cfg.max_keep_joints)
+                                 cfg.max_keep_joints, self.sim_joints, cfg.rotate)
         net = self.ddp or self.model
         self.model.train()
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=cfg.amp and self.device.type == "cuda"):
-            loss = net(batch.x, batch.mask, self.text_features[batch.caption], batch.caption)
+            loss, self.terms = self.objective(net, batch, self.text_features, self.aug_gen)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
@@ -232,7 +267,8 @@ class Trainer:
                 loss = self.train_step()
                 rate = (self.step - first) * cfg.batch_size * self.world / (time.perf_counter() - start)
                 bar.update(1)
-                bar.set_postfix(loss=f"{loss:.3f}", windows_s=f"{rate:.0f}")
+                bar.set_postfix(loss=f"{loss:.3f}", **{k: f"{v:.3f}" for k, v in self.terms.items()},
+                                windows_s=f"{rate:.0f}")
                 interrupted = stop.signal is not None
                 halt = stop_after is not None and self.step >= stop_after
                 if self.step % cfg.checkpoint_every == 0 or interrupted or halt or self.step == cfg.steps:
@@ -247,7 +283,7 @@ class Trainer:
 
     def metadata(self) -> dict:
         cfg = self.config
-        return {"recipe": cfg.recipe, "steps": self.step, "motion_corpora": cfg.motion_corpora,
+        return {"recipe": cfg.recipe, "architecture": cfg.model.arch, "steps": self.step, "sim_joints": cfg.sim_joints, "motion_corpora": cfg.motion_corpora,
                 "real_datasets": cfg.real_datasets, "data": self.data.names, "excluded": cfg.exclude,
                 "seen_datasets": sorted(set(cfg.real_datasets)), "window_s": cfg.window_s,
                 "command": " ".join(sys.argv), "pretrain_config": cfg.to_dict()}

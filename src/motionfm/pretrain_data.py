@@ -27,6 +27,8 @@ class Batch:
     x: torch.Tensor  # (B, T, 22, 6)
     mask: torch.Tensor  # (B, 22) bool, joints kept after masking
     caption: torch.Tensor  # (B,) index into PretrainData.captions
+    video: torch.Tensor | None = None  # (B, video_dim) precomputed video features (NaN rows: none)
+    has_video: torch.Tensor | None = None  # (B,) bool
 
 
 class PretrainData:
@@ -49,6 +51,38 @@ class PretrainData:
                               for r in real]
         self.text_features: torch.Tensor | None = None
         self.names = [c.name for c in corpora] + [r.name for r in real]
+        counts = np.cumsum([0] + [len(c.captions) for c in corpora])
+        self.sim_ranges = {c.name: (int(a), int(b)) for c, a, b in zip(corpora, counts[:-1], counts[1:])}
+        self.sim_video: np.ndarray | None = None
+        self.real_video: list[np.ndarray | None] = [None] * len(real)
+
+    @property
+    def video_dim(self) -> int:
+        arrays = [self.sim_video, *self.real_video]
+        return next((a.shape[1] for a in arrays if a is not None), 0)
+
+    def attach_video(self, source: str, features: np.ndarray) -> None:
+        """Precomputed video features of a source: one row per clip of a motion corpus (in corpus order) or
+        per train window of a real data set; NaN rows mark items without video."""
+        features = np.asarray(features, np.float32)
+        if features.ndim != 2 or (self.video_dim and features.shape[1] != self.video_dim):
+            raise ValueError(f"video features for {source} must be (items, {self.video_dim or 'dim'}); "
+                             f"got {features.shape}")
+        names = [r.name for r in self.real]
+        if source in self.sim_ranges:
+            start, end = self.sim_ranges[source]
+            if len(features) != end - start:
+                raise ValueError(f"{source} has {end - start} clips but {len(features)} video feature rows")
+            if self.sim_video is None:
+                self.sim_video = np.full((self.n_sim, features.shape[1]), np.nan, np.float32)
+            self.sim_video[start:end] = features
+        elif source in names:
+            k = names.index(source)
+            if len(features) != len(self.real[k]):
+                raise ValueError(f"{source} has {len(self.real[k])} train windows but {len(features)} video rows")
+            self.real_video[k] = features
+        else:
+            raise ValueError(f"no source {source!r} in this pre-training mix ({', '.join(self.names)})")
 
     def _ids(self, texts: list[str]) -> list[int]:
         for t in texts:
@@ -77,6 +111,10 @@ class PretrainData:
                   "text_features": self.text_features.numpy()}
         for k, r in enumerate(self.real):
             arrays.update({f"real{k}_x": r.x.astype(np.float16), f"real{k}_joints": r.joints, f"real{k}_y": r.y})
+            if self.real_video[k] is not None:
+                arrays[f"real{k}_video"] = self.real_video[k]
+        if self.sim_video is not None:
+            arrays["sim_video"] = self.sim_video
         files, chunks = [], {}
         for name, arr in arrays.items():
             rows = max(1, int(chunk_mb * 1e6 // max(1, arr[:1].nbytes)))
@@ -86,7 +124,8 @@ class PretrainData:
                 np.save(files[-1], arr[i * rows:(i + 1) * rows])
         meta = {"window": self.window, "captions": self.captions, "sim_captions": self.sim_captions,
                 "real": [{"name": r.name, "class_names": r.class_names, "captions": c}
-                         for r, c in zip(self.real, self.real_captions)], "chunks": chunks, "names": self.names}
+                         for r, c in zip(self.real, self.real_captions)], "chunks": chunks, "names": self.names,
+                "sim_ranges": self.sim_ranges}
         (folder / "meta.json").write_text(json.dumps(meta))
         return [folder / "meta.json", *files]
 
@@ -115,6 +154,10 @@ class PretrainData:
             data.real_captions.append(info["captions"])
         data.real_sizes = np.array([len(r) for r in data.real], dtype=np.int64)
         data.text_features = torch.from_numpy(arr("text_features"))
+        data.sim_ranges = {k: tuple(v) for k, v in meta.get("sim_ranges", {}).items()}
+        data.sim_video = arr("sim_video") if "sim_video" in meta["chunks"] else None
+        data.real_video = [arr(f"real{k}_video") if f"real{k}_video" in meta["chunks"] else None
+                           for k in range(len(data.real))]
         return data
 
     @property
@@ -128,16 +171,21 @@ class PretrainData:
     def _pick_caption(self, options: list[int], u: float) -> int:
         return options[min(int(u * len(options)), len(options) - 1)]
 
-    def _sim_batch(self, n: int, gen: torch.Generator) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    def _video_rows(self, table: np.ndarray | None, rows: np.ndarray) -> np.ndarray:
+        if table is None:
+            return np.full((len(rows), self.video_dim), np.nan, np.float32)
+        return table[rows]
+
+    def _sim_batch(self, n: int, gen: torch.Generator) -> tuple[np.ndarray, np.ndarray, list[int], np.ndarray]:
         clip = torch.randint(self.n_sim, (n,), generator=gen).numpy()
         u = torch.rand(n, 2, generator=gen, dtype=torch.float64).numpy()
         length = self.sim_lengths[clip]
         start = (u[:, 0] * np.maximum(length - self.window + 1, 1)).astype(np.int64)
         idx = self.sim_offsets[clip, None] + (start[:, None] + np.arange(self.window)[None]) % length[:, None]
         caps = [self._pick_caption(self.sim_captions[c], v) for c, v in zip(clip, u[:, 1])]
-        return self.sim_imu[idx], np.ones((n, NUM_JOINTS), bool), caps
+        return self.sim_imu[idx], np.ones((n, NUM_JOINTS), bool), caps, self._video_rows(self.sim_video, clip)
 
-    def _real_batch(self, n: int, gen: torch.Generator) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    def _real_batch(self, n: int, gen: torch.Generator) -> tuple[np.ndarray, np.ndarray, list[int], np.ndarray]:
         g = torch.randint(self.n_real, (n,), generator=gen).numpy()
         u = torch.rand(n, generator=gen, dtype=torch.float64).numpy()
         which = np.searchsorted(np.cumsum(self.real_sizes), g, side="right")
@@ -145,32 +193,48 @@ class PretrainData:
         x = np.zeros((n, self.window, NUM_JOINTS, 6), np.float32)
         mask = np.zeros((n, NUM_JOINTS), bool)
         caps = [0] * n
+        video = np.full((n, self.video_dim), np.nan, np.float32)
         for k in np.unique(which):
             rows = np.nonzero(which == k)[0]
             x[rows], mask[rows] = self.real[k].canonical(local[rows])
+            video[rows] = self._video_rows(self.real_video[k], local[rows])
             for r in rows:
                 caps[r] = self._pick_caption(self.real_captions[k][self.real[k].y[local[r]]], u[r])
-        return x, mask, caps
+        return x, mask, caps, video
 
     def sample(self, batch_size: int, gen: torch.Generator, real_fraction: float = 0.0,
                augment_gen: torch.Generator | None = None, device: str | torch.device = "cpu",
-               max_keep: int = 5) -> Batch:
-        """A batch: sources drawn per sample (real with probability real_fraction), augmented on ``device``."""
+               max_keep: int = 5, sim_joints: list[int] | None = None, rotate: bool = True) -> Batch:
+        """A batch: sources drawn per sample (real with probability real_fraction), augmented on ``device``.
+
+        ``sim_joints``: simulated windows offer only these joints (e.g. one chosen sensor site for PRIMUS);
+        then joint masking keeps k ~ U{1..max_keep} of the offered joints. ``rotate``: random sensor rotation.
+        """
         is_real = torch.rand(batch_size, generator=gen).numpy() < (real_fraction if self.n_real else 0.0)
         if not self.n_sim:
             is_real[:] = True
         x = np.zeros((batch_size, self.window, NUM_JOINTS, 6), np.float32)
         present = np.zeros((batch_size, NUM_JOINTS), bool)
         caps = np.zeros(batch_size, np.int64)
+        video = np.full((batch_size, self.video_dim), np.nan, np.float32)
         for flag, maker in ((False, self._sim_batch), (True, self._real_batch)):
             rows = np.nonzero(is_real == flag)[0]
             if len(rows):
-                x[rows], present[rows], c = maker(len(rows), gen)
+                x[rows], present[rows], c, video[rows] = maker(len(rows), gen)
                 caps[rows] = c
+        if sim_joints is not None:
+            offered = np.zeros(NUM_JOINTS, bool)
+            offered[list(sim_joints)] = True
+            present[~is_real] &= offered
         xt = torch.from_numpy(x).to(device)
-        xt = random_rotation(xt, augment_gen)
+        if rotate:
+            xt = random_rotation(xt, augment_gen)
         xt, kept = mask_joints(xt, torch.from_numpy(present).to(device), max_keep, augment_gen)
-        return Batch(xt, kept, torch.from_numpy(caps).to(device))
+        batch = Batch(xt, kept, torch.from_numpy(caps).to(device))
+        if self.video_dim:
+            has = ~np.isnan(video).any(axis=1)
+            batch.video, batch.has_video = torch.from_numpy(np.nan_to_num(video)).to(device), torch.from_numpy(has).to(device)
+        return batch
 
 
 def load_real(names: list[str], exclude: list[str], loader: Callable[[str], WindowSet]) -> list[WindowSet]:
