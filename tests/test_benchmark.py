@@ -87,3 +87,20 @@ def test_minirocket_baseline_on_synthetic_classes():
     train, test = make(10), make(10)
     scores = _minirocket_scores(train, test, seed=0)
     assert scores.shape == (20, 2) and (scores.argmax(1) == test.y).mean() == 1.0
+
+
+def test_primus_linear_probe_through_the_evaluate_command(tmp_path, dataset):
+    dataset("uci-har")
+    from motionfm.pretrain import pretrain
+    from test_objectives import primus_config
+
+    pretrain(primus_config(tmp_path / "primus", steps=4), show_progress=False)
+    out = tmp_path / "eval"
+    args = ["evaluate", "--model", str(tmp_path / "primus" / "model"), "--datasets", "uci-har,usc-had", "--settings",
+            "probe,zero-shot", "--seeds", "1", "--baselines", "none", "--out", str(out), "--device", "cpu"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    records = {(r["dataset"], r["setting"]): r for r in json.loads((out / "results.json").read_text())}
+    assert records[("uci-har", "probe")]["accuracy"] > 1 / 6 and records[("uci-har", "probe")]["n"] > 400
+    assert "skipped" in records[("usc-had", "zero-shot")]  # the PRIMUS run saw USC-HAD: no zero-shot claim
+    assert "accuracy" in records[("uci-har", "zero-shot")]

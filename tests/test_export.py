@@ -19,3 +19,11 @@ def test_export_command(tmp_path):
     result = CliRunner().invoke(app, ["export", "--onnx", str(tmp_path / "m.onnx")])
     assert result.exit_code == 0, result.output
     assert "max abs difference" in result.output
+
+
+def test_primus_onnx_matches_pytorch(tmp_path):
+    from motionfm.models import ModelConfig, build_model
+
+    model = build_model(ModelConfig(arch="primus", encoder="primus", embed_dim=512))
+    path = export_onnx(model, tmp_path / "p.onnx")
+    assert check_onnx(model, path, batch=3, time=200) < 1e-4  # fixed 10 s windows (static pooling in ONNX)

@@ -262,7 +262,7 @@ def export(
     model: str = typer.Option("default", "--model"),
 ) -> None:
     """Export the IMU encoder to ONNX and report the largest difference from PyTorch (onnxruntime)."""
-    from .export import check_onnx, export_onnx
+    from .export import check_onnx, dynamic_time, export_onnx
     from .hub import load_model
 
     try:
@@ -271,7 +271,7 @@ def export(
         fail(str(err))
     export_onnx(net, onnx)
     try:
-        diff = check_onnx(net, onnx)
+        diff = check_onnx(net, onnx, time=160 if dynamic_time(net) else 200)
     except ImportError:
         console.print(f"wrote {onnx} (not checked: pip install 'motionfm[onnx]' for onnxruntime)")
         return

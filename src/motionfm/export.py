@@ -24,20 +24,29 @@ class ImuEmbedding(nn.Module):
         return self.model.embed_imu(x, mask)
 
 
-def export_onnx(model: ImuTextModel, path: str | Path, opset: int = 17) -> Path:
-    """Write the IMU encoder + projection as ONNX, with dynamic batch and time axes."""
+def dynamic_time(model: ImuTextModel) -> bool:
+    """Whether the exported graph takes any window length (ST-GCN) or only the exported one (PRIMUS: its
+    adaptive pooling needs a static length in ONNX)."""
+    return model.config.arch != "primus"
+
+
+def export_onnx(model: ImuTextModel, path: str | Path, opset: int = 17, time: int = 200) -> Path:
+    """Write the IMU encoder + projection as ONNX: dynamic batch axis, and dynamic time where the
+    architecture allows (else fixed at ``time`` samples, 10 s at 20 Hz by default)."""
     net = ImuEmbedding(model.eval().cpu()).eval()
-    x, mask = torch.randn(2, 200, 22, 6), torch.ones(2, 22, dtype=torch.bool)
+    x, mask = torch.randn(2, time, 22, 6), torch.ones(2, 22, dtype=torch.bool)
+    axes = {0: "batch", 1: "time"} if dynamic_time(model) else {0: "batch"}
     with atomic_path(path, suffix=".onnx") as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracer notes about shape checks; the graph is checked below
         torch.onnx.export(net, (x, mask), str(tmp), input_names=["x", "mask"], output_names=["embedding"],
-                          dynamic_axes={"x": {0: "batch", 1: "time"}, "mask": {0: "batch"}, "embedding": {0: "batch"}},
+                          dynamic_axes={"x": axes, "mask": {0: "batch"}, "embedding": {0: "batch"}},
                           opset_version=opset, dynamo=False)
     return Path(path)
 
 
 def check_onnx(model: ImuTextModel, path: str | Path, batch: int = 5, time: int = 160, seed: int = 0) -> float:
-    """Max absolute difference between onnxruntime and PyTorch on random windows of another shape."""
+    """Max absolute difference between onnxruntime and PyTorch on random windows of another shape
+    (``time`` must be the exported length for an architecture without a dynamic time axis)."""
     import onnxruntime as ort
 
     gen = torch.Generator().manual_seed(seed)

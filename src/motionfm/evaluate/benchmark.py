@@ -17,7 +17,7 @@ import torch
 from ..adapt import FineTuneConfig, embed, few_shot_indices, fine_tune, label_matrix, linear_probe, predict_logits, probe_predict
 from ..atomic import atomic_path
 from ..har import WindowSet, get_spec, load_dataset
-from ..models import ImuTextModel
+from ..models import ImuTextModel, build_model
 from .metrics import classification_metrics, confusion
 
 SETTINGS = ("zero-shot", "few-shot", "full-shot", "probe")
@@ -138,7 +138,7 @@ class Evaluator:
         if task.model != "random-init":
             return self.model
         torch.manual_seed(task.seed)
-        return ImuTextModel(self.model.config).to(self.config.device)
+        return build_model(self.model.config).to(self.config.device)
 
     def run_task(self, task: Task) -> dict:
         ws, train, val, test = self.data(task.dataset)
