@@ -114,8 +114,13 @@ def test_sigterm_saves_then_resume_finishes(tmp_path):
     assert f"done: {step + 2} steps" in out
 
 
-def test_two_process_ddp_on_cpu(tmp_path):
-    cfg = tiny_config(tmp_path / "ddp", steps=3, checkpoint_every=3)
+@pytest.mark.parametrize("recipe", ["unimts", "primus"])
+def test_two_process_ddp_on_cpu(tmp_path, recipe):
+    if recipe == "primus":  # ablation-free run; the queue gets both ranks' rows
+        from test_objectives import primus_config
+        cfg = primus_config(tmp_path / "ddp", steps=3, checkpoint_every=3, primus={"nn_min_fill": 8, "queue_size": 64})
+    else:
+        cfg = tiny_config(tmp_path / "ddp", steps=3, checkpoint_every=3)
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg.to_dict()))
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     result = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
@@ -126,6 +131,8 @@ def test_two_process_ddp_on_cpu(tmp_path):
     assert state["world"] == 2 and state["step"] == 3 and len(state["gen"]) == 2
     assert not torch.equal(state["gen"][0], state["gen"][1])  # each rank draws its own batches
     assert (tmp_path / "ddp" / "model" / "model.safetensors").exists()
+    if recipe == "primus":
+        assert state["objective"]["queue"]["count"] == 3 * 2 * cfg.batch_size  # every rank's batch, every step
 
 
 def test_data_pack_round_trip(tmp_path):
