@@ -78,5 +78,10 @@ def test_video_features_join_the_losses(tmp_path):
     assert batch.video.shape == (32, 6) and 0 < batch.has_video.sum() < 32
     losses = [with_video.train_step() for _ in range(3)]
     assert all(np.isfinite(losses)) and with_video.objective.queue.has_video.any()
+    with_video.data.save_pack(tmp_path / "pack")  # video features travel with a data pack
+    packed = type(with_video.data).load_pack(tmp_path / "pack")
+    np.testing.assert_array_equal(packed.sim_video, with_video.data.sim_video)
+    with pytest.raises(ValueError, match="no source 'dsads'"):
+        packed.attach_video("dsads", video)
     with pytest.raises(ValueError, match="model.video_dim: 6"):
         Trainer(primus_config(tmp_path / "r2", video_features={"cmu": str(tmp_path / "video.npy")}), show_progress=False)

@@ -81,6 +81,8 @@ class PretrainData:
             if len(features) != len(self.real[k]):
                 raise ValueError(f"{source} has {len(self.real[k])} train windows but {len(features)} video rows")
             self.real_video[k] = features
+        elif source in self.names:
+            raise ValueError(f"{source}: this data pack was written without per-corpus clip ranges; write it again")
         else:
             raise ValueError(f"no source {source!r} in this pre-training mix ({', '.join(self.names)})")
 
