@@ -52,9 +52,20 @@ def test_weights_scale_the_terms(tmp_path):
     assert loss == pytest.approx(0.5 * trainer.terms["ss"] + 2.0 * trainer.terms["mm"], rel=1e-5)
 
 
+def test_ss_temperature_reaches_the_simclr_term(tmp_path):
+    values = []
+    for t in (0.1, 0.5):
+        trainer = Trainer(primus_config(tmp_path / str(t), dict(ss=1, mm=0, nn=0, ss_temperature=t)), show_progress=False)
+        trainer.train_step()
+        values.append(trainer.terms["ss"])
+    assert values[0] != pytest.approx(values[1], rel=1e-3)  # same batch and weights, other temperature
+
+
 def test_every_term_off_is_refused():
     with pytest.raises(ValueError, match="all 0"):
         PrimusRecipe(ss=0, mm=0, nn=0)
+    with pytest.raises(ValueError, match="nn alone"):
+        PrimusRecipe(ss=0, mm=0, nn=1)
     with pytest.raises(ValueError, match="unknown augmentation"):
         PrimusRecipe(ss_augmentations=["mixup"])
 

@@ -96,25 +96,29 @@ class ClipLoss(nn.Module):
                       + info_nce(b, all_a, targets, scale, same, weights, key_valid))
 
 
+def nt_xent(a: torch.Tensor, b: torch.Tensor, temperature: float = 0.1) -> torch.Tensor:
+    """NT-Xent (SimCLR) between two views (n, d): each window's other view is its positive, the other
+    2n - 2 views of the batch (all ranks under DDP) its negatives."""
+    n = a.shape[0]
+    all_a, all_b = gather(a), gather(b)
+    total = all_a.shape[0]
+    own = torch.arange(n, device=a.device) + _rank_offset(n)
+    keys = torch.cat([all_a, all_b])
+    targets = torch.cat([own + total, own])
+    itself = F.one_hot(torch.cat([own, own + total]), 2 * total).bool()
+    scale = torch.tensor(1.0 / temperature, device=a.device, dtype=a.dtype)
+    return info_nce(torch.cat([a, b]), keys, targets, scale, same=itself)
+
+
 class SimCLRLoss(nn.Module):
-    """NT-Xent (SimCLR) between two views: each window's other view is its positive, the other 2n - 2 views
-    of the batch (all ranks under DDP) its negatives. forward(a (n, d), b (n, d)) -> scalar.
-    """
+    """Module form of nt_xent with a fixed temperature: forward(a (n, d), b (n, d)) -> scalar."""
 
     def __init__(self, temperature: float = 0.1) -> None:
         super().__init__()
         self.temperature = temperature
 
     def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        n = a.shape[0]
-        all_a, all_b = gather(a), gather(b)
-        total = all_a.shape[0]
-        own = torch.arange(n, device=a.device) + _rank_offset(n)
-        keys = torch.cat([all_a, all_b])
-        targets = torch.cat([own + total, own])
-        itself = F.one_hot(torch.cat([own, own + total]), 2 * total).bool()
-        scale = torch.tensor(1.0 / self.temperature, device=a.device, dtype=a.dtype)
-        return info_nce(torch.cat([a, b]), keys, targets, scale, same=itself)
+        return nt_xent(a, b, self.temperature)
 
 
 def nearest_neighbour_loss(clip: ClipLoss, imu: torch.Tensor,

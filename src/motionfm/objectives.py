@@ -36,9 +36,11 @@ class PrimusRecipe:
         check_augmentations(self.ss_augmentations)
         if not (self.ss or self.mm or self.nn):
             raise ValueError("every PRIMUS loss term is switched off (ss, mm and nn are all 0)")
+        if not (self.ss or self.mm):
+            raise ValueError("nn alone has nothing to learn from until the queue fills: combine it with ss or mm")
 
     def weights(self) -> PrimusWeights:
-        return PrimusWeights(self.ss, self.mm, self.nn)
+        return PrimusWeights(self.ss, self.mm, self.nn, self.ss_temperature)
 
     def to_dict(self) -> dict:
         return asdict(self)

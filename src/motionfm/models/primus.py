@@ -14,17 +14,19 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..feature_queue import Neighbours
-from ..losses import SimCLRLoss, nearest_neighbour_loss
+from ..losses import nearest_neighbour_loss, nt_xent
 from .imu_text import ImuTextModel, ModelConfig
 
 
 @dataclass
 class PrimusWeights:
-    """Loss weights (the paper uses 1, 1, 1); a zero weight switches its term off (ablations)."""
+    """Loss weights (the paper uses 1, 1, 1; a zero weight switches its term off, for ablations) and the
+    SimCLR temperature of the self-supervised term."""
 
     ss: float = 1.0
     mm: float = 1.0
     nn: float = 1.0
+    ss_temperature: float = 0.1
 
 
 @dataclass
@@ -37,12 +39,11 @@ class PrimusOutput:
 class PrimusModel(ImuTextModel):
     """ImuTextModel plus the self-supervised head (and a video projection)."""
 
-    def __init__(self, config: ModelConfig, ss_temperature: float = 0.1) -> None:
+    def __init__(self, config: ModelConfig) -> None:
         super().__init__(config)
         hidden = self.encoder.out_dim
         self.ss_head = nn.Linear(hidden, hidden)
         self.video_proj = nn.Linear(config.video_dim, config.embed_dim) if config.video_dim else None
-        self.ss_loss = SimCLRLoss(ss_temperature)
 
     def embed_video(self, video: torch.Tensor) -> torch.Tensor:
         """(n, video_dim) frozen video features -> (n, embed_dim) unit vectors."""
@@ -64,7 +65,7 @@ class PrimusModel(ImuTextModel):
         if w.ss:
             if x_aug is None:
                 raise ValueError("the self-supervised term needs the augmented view x_aug")
-            terms["ss"] = self.ss_loss(self.ss_head(h), self.ss_head(self.encoder(x_aug, mask)))
+            terms["ss"] = nt_xent(self.ss_head(h), self.ss_head(self.encoder(x_aug, mask)), w.ss_temperature)
         if w.mm:
             terms["mm"] = self.loss(imu, self.embed_text(text_features), ids)
             if self._video_ok(video, has_video):
@@ -74,10 +75,9 @@ class PrimusModel(ImuTextModel):
             if self._video_ok(neighbours.video, neighbours.has_video):
                 positives.append((self.embed_video(neighbours.video), None, neighbours.has_video))
             terms["nn"] = nearest_neighbour_loss(self.loss, imu, positives)
-        total = sum(getattr(w, k) * v for k, v in terms.items())
         if not terms:
-            raise ValueError("every PRIMUS loss term is switched off (ss, mm and nn weights are all 0)")
-        return PrimusOutput(total, terms, imu.detach())
+            raise ValueError("no PRIMUS loss term ran (ss and mm are 0 and nn has no queue neighbours yet)")
+        return PrimusOutput(sum(getattr(w, k) * v for k, v in terms.items()), terms, imu.detach())
 
     def _video_ok(self, video: torch.Tensor | None, has_video: torch.Tensor | None) -> bool:
         return self.video_proj is not None and video is not None and has_video is not None
