@@ -103,3 +103,12 @@ def test_classify_bad_input_exits_with_one_line(tmp_path, args, change, message)
     result = runner.invoke(app, base + args)
     assert result.exit_code == 2, result.output
     assert result.output.count("\n") == 1 and message in result.output, result.output
+
+
+@pytest.mark.parametrize("command", [["evaluate", "--datasets", "uci-har"], ["embed", "uci-har"],
+                                     ["export", "--onnx", "m.onnx"]])
+def test_commands_name_a_missing_model_in_one_line(tmp_path, command, dataset):
+    if command[0] == "embed":
+        dataset("uci-har")
+    result = runner.invoke(app, [*command, "--model", str(tmp_path / "nothing")])
+    assert result.exit_code == 2 and "no model at" in result.output and "Traceback" not in result.output

@@ -26,4 +26,4 @@ def test_primus_onnx_matches_pytorch(tmp_path):
 
     model = build_model(ModelConfig(arch="primus", encoder="primus", embed_dim=512))
     path = export_onnx(model, tmp_path / "p.onnx")
-    assert check_onnx(model, path, batch=3, time=200) < 1e-4  # fixed 10 s windows (static pooling in ONNX)
+    assert check_onnx(model, path, batch=3) < 1e-4  # fixed 10 s windows (static pooling), length read from the file

@@ -62,6 +62,16 @@ datasets_app = typer.Typer(help="Real activity data sets (registry, windows, spl
 app.add_typer(datasets_app, name="datasets")
 
 
+def _model(name: str, device: str = "cpu"):
+    """A bundled or saved model, or a one-line error naming what exists."""
+    from .hub import load_model
+
+    try:
+        return load_model(name, device)
+    except FileNotFoundError as err:
+        fail(str(err))
+
+
 def _load(name: str, data: Path | None) -> har.WindowSet:
     try:
         return har.load_dataset(name, root=data)
@@ -179,7 +189,6 @@ def evaluate(
 
     from .adapt import FineTuneConfig
     from .evaluate import BASELINES, SETTINGS, EvalConfig, Evaluator, figures, markdown_table, plan, run
-    from .hub import load_model
 
     names, wanted = _split(datasets) or (), _split(settings) or ()
     for ds in names:
@@ -201,10 +210,7 @@ def evaluate(
     config = EvalConfig(list(names), list(wanted), tuple(int(k) for k in shots.split(",")), seeds, extra,
                         FineTuneConfig(epochs=epochs, patience=patience, min_steps=min_steps, max_steps=max_steps), dev)
     console.print(f"model {model} on {dev}; baselines: {', '.join(extra) or 'none'}")
-    try:
-        net = load_model(model, dev)
-    except FileNotFoundError as err:
-        fail(str(err))
+    net = _model(model, dev)
     evaluator = Evaluator(net, model, config)
     tasks = plan(config, model)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -236,7 +242,7 @@ def embed(
     import numpy as np
 
     from .adapt import embed as embed_windows
-    from .hub import load_model
+    from .atomic import atomic_path
     from .plots import tsne_plot
 
     ws = _load(dataset, None)
@@ -244,14 +250,12 @@ def embed(
         fail(f"unknown split {split!r}; use {', '.join(har.SPLITS)}")
     idx = np.nonzero(ws.split == split)[0]
     idx = idx[np.linspace(0, len(idx) - 1, min(limit, len(idx))).astype(int)]
-    try:
-        net = load_model(model)
-    except FileNotFoundError as err:
-        fail(str(err))
+    net = _model(model)
     x, mask = ws.canonical(idx)
     emb = embed_windows(net, x, mask).numpy()
     if out_npz:
-        np.savez(out_npz, embeddings=emb, y=ws.y[idx], class_names=np.array(ws.class_names))
+        with atomic_path(out_npz, suffix=".npz") as tmp:
+            np.savez(tmp, embeddings=emb, y=ws.y[idx], class_names=np.array(ws.class_names))
     tsne_plot(emb, ws.y[idx], ws.class_names, plot, f"{dataset} ({split}, {len(idx)} windows) - {model}")
     console.print(f"wrote {plot}")
 
@@ -262,16 +266,12 @@ def export(
     model: str = typer.Option("default", "--model"),
 ) -> None:
     """Export the IMU encoder to ONNX and report the largest difference from PyTorch (onnxruntime)."""
-    from .export import check_onnx, dynamic_time, export_onnx
-    from .hub import load_model
+    from .export import check_onnx, export_onnx
 
-    try:
-        net = load_model(model)
-    except FileNotFoundError as err:
-        fail(str(err))
+    net = _model(model)
     export_onnx(net, onnx)
     try:
-        diff = check_onnx(net, onnx, time=160 if dynamic_time(net) else 200)
+        diff = check_onnx(net, onnx)
     except ImportError:
         console.print(f"wrote {onnx} (not checked: pip install 'motionfm[onnx]' for onnxruntime)")
         return

@@ -46,15 +46,17 @@ def export_onnx(model: ImuTextModel, path: str | Path, opset: int = 17, time: in
 
 def check_onnx(model: ImuTextModel, path: str | Path, batch: int = 5, time: int = 160, seed: int = 0) -> float:
     """Max absolute difference between onnxruntime and PyTorch on random windows of another shape
-    (``time`` must be the exported length for an architecture without a dynamic time axis)."""
+    (``time`` applies where the exported time axis is dynamic; a fixed one is read from the file)."""
     import onnxruntime as ort
 
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    exported = session.get_inputs()[0].shape[1]
+    time = exported if isinstance(exported, int) else time
     gen = torch.Generator().manual_seed(seed)
     x = torch.randn(batch, time, 22, 6, generator=gen) * 5
     mask = torch.rand(batch, 22, generator=gen) < 0.3
     mask[:, 17] = True
     with torch.no_grad():
         ref = ImuEmbedding(model.eval().cpu())(x, mask).numpy()
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     out = session.run(None, {"x": x.numpy(), "mask": mask.numpy()})[0]
     return float(np.abs(out - ref).max())

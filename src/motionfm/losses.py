@@ -50,11 +50,11 @@ def info_nce(query: torch.Tensor, keys: torch.Tensor, targets: torch.Tensor, sca
     over the queries that count (a weighted mean; all-zero weights give 0 with the graph kept).
     """
     logits = scale * F.normalize(query, dim=-1) @ F.normalize(keys, dim=-1).T
-    positive = F.one_hot(targets, keys.shape[0]).bool()
-    drop = None if same is None else same
+    drop = same
     if key_valid is not None:
         drop = ~key_valid[None, :] if drop is None else drop | ~key_valid[None, :]
     if drop is not None:
+        positive = F.one_hot(targets, keys.shape[0]).bool()
         logits = logits.masked_fill(drop & ~positive, float("-inf"))
     if weights is None:
         return F.cross_entropy(logits, targets)

@@ -148,25 +148,25 @@ def lr_lambda(config: PretrainConfig):
 
 
 def build_data(config: PretrainConfig, show_progress: bool = True) -> PretrainData:
-    """Simulate (cached) the motion corpora and load the real data sets named in the config (or read a pack).
+    """Simulate (cached) the motion corpora and load the real data sets named in the config (or read a pack),
+    then attach the configured video features.
 
     Real windows do not overlap here (stride = window): crops of simulated clips are random anyway.
     """
-    if config.data_pack:
-        data = PretrainData.load_pack(config.data_pack)
-        for source, path in config.video_features.items():
-            data.attach_video(source, np.load(path))
-        return data
+    data = PretrainData.load_pack(config.data_pack) if config.data_pack else _from_sources(config, show_progress)
+    for source, path in config.video_features.items():
+        data.attach_video(source, np.load(path))
+    return data
+
+
+def _from_sources(config: PretrainConfig, show_progress: bool) -> PretrainData:
     sim = SimConfig(noise=config.noise, offset_std=config.offset_std, seed=config.seed)
     track = (lambda it: tqdm(it, desc="simulating", leave=False)) if show_progress else (lambda it: it)
     corpora = [load_corpus(name, sim, config.data_root, config.max_clips, track) for name in config.motion_corpora]
     real = load_real(config.real_datasets, config.exclude,
                      lambda n: load_dataset(n, config.data_root, config.window_s, config.window_s,
                                             show_progress=show_progress))
-    data = PretrainData(corpora, real, int(round(config.window_s * 20)))
-    for source, path in config.video_features.items():
-        data.attach_video(source, np.load(path))
-    return data
+    return PretrainData(corpora, real, int(round(config.window_s * 20)))
 
 
 class Trainer:

@@ -126,6 +126,7 @@ class Evaluator:
         self.model, self.name, self.config = model.to(config.device).eval(), model_name, config
         self.metadata = getattr(model, "metadata", {})
         self._data: dict[str, tuple[WindowSet, Split, Split, Split]] = {}
+        self._embeddings: dict[tuple[str, str], torch.Tensor] = {}
         self.confusions: dict[str, tuple[int, str, np.ndarray]] = {}
 
     def data(self, name: str):
@@ -133,6 +134,14 @@ class Evaluator:
             ws = load_dataset(name, show_progress=False)
             self._data[name] = (ws, *(Split.of(ws, np.nonzero(ws.split == s)[0]) for s in ("train", "val", "test")))
         return self._data[name]
+
+    def _embed(self, net: ImuTextModel, dataset: str, part: str, split: Split) -> torch.Tensor:
+        """Embeddings of a whole split; kept for the frozen pre-trained model (the same for every seed)."""
+        if net is not self.model:
+            return embed(net, split.x, split.mask)
+        if (dataset, part) not in self._embeddings:
+            self._embeddings[dataset, part] = embed(net, split.x, split.mask)
+        return self._embeddings[dataset, part]
 
     def _network(self, task: Task) -> ImuTextModel:
         if task.model != "random-init":
@@ -151,9 +160,10 @@ class Evaluator:
         net = self._network(task)
         init = None if get_spec(task.dataset).supervised_only or task.model == "random-init" \
             else label_matrix(net, ws.class_names, get_spec(task.dataset).synonyms)
-        if task.setting == "probe":
-            head = linear_probe(embed(net, chosen.x, chosen.mask), chosen.y, n_classes, init=init, seed=task.seed)
-            scores = probe_predict(head, embed(net, test.x, test.mask)).numpy()
+        if task.setting == "probe":  # on the whole train split
+            head = linear_probe(self._embed(net, task.dataset, "train", train), train.y, n_classes, init=init,
+                                seed=task.seed)
+            scores = probe_predict(head, self._embed(net, task.dataset, "test", test)).numpy()
         else:
             ft = FineTuneConfig(**{**self.config.finetune.__dict__, "seed": task.seed})
             clf = fine_tune(net, chosen.tuple(), val.tuple(), n_classes, ft, text_init=init)
@@ -169,7 +179,8 @@ class Evaluator:
             check_zero_shot_allowed(self.name, self.metadata, task.dataset)
         except SeenInPretrainingError as err:
             return {**task.__dict__, "skipped": str(err)}
-        scores = (embed(self.model, test.x, test.mask) @ label_matrix(self.model, ws.class_names, spec.synonyms).T).numpy()
+        labels = label_matrix(self.model, ws.class_names, spec.synonyms)
+        scores = (self._embed(self.model, task.dataset, "test", test) @ labels.T).numpy()
         self._keep_confusion(task, test.y, scores, len(ws.class_names))
         return _record(task, test.y, scores)
 
