@@ -63,5 +63,7 @@ def test_input_forms():
         to_canonical(np.zeros((3, 100, 4)))
     with pytest.raises(ValueError, match="NaN"):
         to_canonical(np.full((1, 100, 6), np.nan))
+    with pytest.raises(ValueError, match="NaN"):
+        to_canonical(np.where(canon == canon.max(), np.inf, canon))  # canonical windows are checked too
     with pytest.raises(ValueError, match="unknown placement"):
         to_canonical(x, placement="tail")

@@ -47,6 +47,28 @@ def test_humanml3d_corpus_with_texts(tmp_path):
     assert corpus.sim.clip(0).shape[1:] == (22, 6)
 
 
+def test_interrupted_cache_write_leaves_no_half_entry(tmp_path, monkeypatch):
+    import motionfm.corpora as corpora
+
+    folder = tmp_path / "HumanML3D"
+    (folder / "new_joints").mkdir(parents=True)
+    (folder / "texts").mkdir()
+    shutil.copy(need("humanml3d_format/HumanML3D_new_joints_000000.npy"), folder / "new_joints" / "000000.npy")
+    (folder / "texts" / "000000.txt").write_text("a person kicks#a/DET#0.0#0.0\n")
+    monkeypatch.setenv("MOTIONFM_CACHE", str(tmp_path / "cache"))
+
+    def interrupted(path, captions):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(corpora, "_write_captions", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        load_corpus(f"humanml3d={folder}", SimConfig())
+    assert not list((tmp_path / "cache").rglob("imu.npz"))  # no entry that would load without its captions
+    monkeypatch.undo()
+    monkeypatch.setenv("MOTIONFM_CACHE", str(tmp_path / "cache"))
+    assert load_corpus(f"humanml3d={folder}", SimConfig()).captions == [["a person kicks"]]
+
+
 def test_unknown_corpus():
     with pytest.raises(ValueError, match="unknown motion corpus"):
         load_corpus("amass", SimConfig())

@@ -24,14 +24,14 @@ FPS = 20.0
 def to_canonical(X, fps: float = FPS, placement: str = "left_wrist") -> tuple[np.ndarray, np.ndarray]:
     """(n, T, 22, 6) float32 windows at 20 Hz and (n, 22) masks from single-sensor or canonical input."""
     X = np.asarray(X, dtype=np.float32)
+    if not np.isfinite(X).all():
+        raise ValueError("X contains NaN or infinite values")
     if X.ndim == 4 and X.shape[2:] == (NUM_JOINTS, 6):
         if fps != FPS:
             X = _resample_time(X, fps)
         return X.astype(np.float32), np.abs(X).sum(axis=(1, 3)) > 0
     if X.ndim != 3 or X.shape[2] != 6:
         raise ValueError(f"X must be (n, time, 6) single-sensor recordings or (n, time, 22, 6) windows; got {X.shape}")
-    if not np.isfinite(X).all():
-        raise ValueError("X contains NaN or infinite values")
     joint = placement_to_joint(placement)
     single = _resample_time(X, fps) if fps != FPS else X
     out = np.zeros(single.shape[:2] + (NUM_JOINTS, 6), np.float32)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .atomic import atomic_path
 from .har.convert import cache_dir as har_cache_dir
 from .har.convert import data_root
 from .motion import expand_inputs
@@ -137,7 +138,11 @@ def load_corpus(name: str, sim: SimConfig, root: str | Path | None = None, max_c
         by_file = dict(zip(map(str, files), captions))
         kept = [by_file[s] for s in corpus.sources]
         corpus.sources = [str(Path(s).name) for s in corpus.sources]  # temporary folder names are meaningless
-    cache.mkdir(parents=True, exist_ok=True)
-    corpus.save(cache / "imu.npz")
-    (cache / "captions.json").write_text(json.dumps(kept))
+    _write_captions(cache / "captions.json", kept)
+    corpus.save(cache / "imu.npz")  # last: its presence marks a complete cache entry
     return CaptionedCorpus(name, corpus, kept)
+
+
+def _write_captions(path: Path, captions: list[list[str]]) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(captions))
