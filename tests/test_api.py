@@ -54,11 +54,13 @@ def test_unfitted_probe_raises():
 
 def test_input_forms():
     x = np.random.default_rng(0).normal(size=(3, 500, 6)).astype(np.float32)
-    canon, mask = to_canonical(x, fps=50.0, placement="right_wrist")
+    w = to_canonical(x, fps=50.0, placement="right_wrist")
+    canon, mask = w.x, w.mask
     assert canon.shape == (3, 200, 22, 6) and mask[:, joint_index("right_wrist")].all() and mask.sum() == 3
-    again, mask2 = to_canonical(canon)
-    np.testing.assert_array_equal(again, canon)
-    np.testing.assert_array_equal(mask2, mask)
+    assert w.valid_len.tolist() == [200] * 3 and w.channel_mask.all()
+    again = to_canonical(canon)
+    np.testing.assert_array_equal(again.x, canon)
+    np.testing.assert_array_equal(again.mask, mask)
     with pytest.raises(ValueError, match=r"\(n, time, 6\)"):
         to_canonical(np.zeros((3, 100, 4)))
     with pytest.raises(ValueError, match="NaN"):

@@ -36,6 +36,7 @@ def test_round_trip(tmp_path, name, fps, jitter):
     w = recording_windows(rec, window_s=10.0)
     assert w.x.shape == (3, 200, 22, 6) and w.mask[:, joint_index("left_wrist")].all() and w.mask.sum() == 3
     assert w.start_s.tolist() == pytest.approx([0.0, 10.0, 20.0], abs=0.05)
+    assert w.valid_len.tolist() == [200, 200, 200] and w.channel_mask.all() and w.y is None
     t20 = np.arange(200) / 20.0
     np.testing.assert_allclose(w.x[0, :, joint_index("left_wrist"), 4], 2.0 * np.sin(np.pi * t20), atol=0.05)
 
@@ -56,7 +57,8 @@ def test_accelerometer_only_and_custom_columns(tmp_path):
     fmt = RecordingFormat(time_col="ts", acc_cols=("x", "y", "z"), acc_units="g")
     rec = read_recording(write(df, tmp_path), "right_pocket", fmt)
     assert not rec.has_gyro and abs(rec.fps - 50) < 0.1 and (rec.x[:, 3:] == 0).all()
-    assert not recording_windows(rec).channel_mask[3:].any()
+    w = recording_windows(rec)
+    assert w.channel_mask.shape == (len(w), 6) and w.channel_mask[:, :3].all() and not w.channel_mask[:, 3:].any()
 
 
 def test_no_time_column_with_fps(tmp_path):

@@ -4,9 +4,11 @@ import numpy as np
 import pytest
 
 from conftest import spin_about_y, t_pose, tilt
-from motionfm.geometry import random_quaternions
+from motionfm.geometry import quat_rotate, random_quaternions
 from motionfm.motion.clip import MotionClip
-from motionfm.simulate import GRAVITY, ClipTooShortError, SimConfig, frames_from_positions, simulate_clip, simulate_imu
+from motionfm.simulate import ClipTooShortError, SimConfig, frames_from_positions, simulate_clip, simulate_imu
+from motionfm.skeleton import MAIN_CHILD, REST_DIRECTIONS
+from motionfm.units import GRAVITY
 
 FPS = [20.0, 30.0, 60.0, 120.0]
 
@@ -99,11 +101,25 @@ def test_leaf_sensor_takes_parent_orientation():
         np.testing.assert_allclose(imu[:, leaf], imu[:, parent], atol=1e-5)
 
 
-def test_frames_from_positions_are_rotations_matching_bones():
-    pos, _ = spin_about_y(1.0, 20.0, 2.0)
+def test_frames_from_positions_of_a_spinning_t_pose_are_the_spin():
+    pos, rot = spin_about_y(1.0, 20.0, 2.0)  # every segment turns with the body: rot is the known answer
     q = frames_from_positions(pos)
-    np.testing.assert_allclose(_norm(q), 1.0, atol=1e-9)
-    assert np.isfinite(q).all()
+    same = np.abs((q * rot).sum(-1))  # |q . rot| = 1 when q = +-rot
+    np.testing.assert_allclose(same, 1.0, atol=1e-6)
+
+
+def test_frames_from_positions_take_each_rest_bone_onto_the_observed_bone():
+    rng = np.random.default_rng(3)
+    pos = np.broadcast_to(t_pose(), (5, 22, 3)) + rng.normal(0, 0.03, (5, 22, 3))  # bent, uneven bones
+    q = frames_from_positions(pos)
+    rest = np.asarray(REST_DIRECTIONS, dtype=np.float64)
+    for j in range(1, 22):
+        child = MAIN_CHILD[j]
+        if child < 0:
+            continue
+        bone = pos[:, child] - pos[:, j]
+        predicted = quat_rotate(q[:, j], np.broadcast_to(rest[child], bone.shape))
+        np.testing.assert_allclose(predicted, bone / _norm(bone)[:, None], atol=1e-6)
 
 
 def test_bad_input():

@@ -1,6 +1,6 @@
 """Adapting a pre-trained model to a task: zero-shot from label names, fine-tuning, linear probing.
 
-Windows are canonical numpy arrays x (n, T, 22, 6) with joint masks (n, 22); labels y (n,) int.
+Windows are CanonicalWindows (motionfm.windows): x (n, T, 22, 6) with joint masks (n, 22); labels y (n,) int.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from torch import nn
 
 from .models import ImuTextModel
 from .text import label_embeddings, load_text_encoder
+from .windows import CanonicalWindows
 
 
 def _batches(n: int, size: int):
@@ -24,14 +25,14 @@ def _batches(n: int, size: int):
 
 
 @torch.no_grad()
-def embed(model: ImuTextModel, x: np.ndarray, mask: np.ndarray, batch_size: int = 256,
+def embed(model: ImuTextModel, windows: CanonicalWindows, batch_size: int = 256,
           projected: bool = True) -> torch.Tensor:
-    """(n, d) embeddings: unit vectors in the shared space (projected) or raw encoder features."""
+    """(n, d) embeddings of n windows: unit vectors in the shared space (projected) or raw encoder features."""
     model.eval()
     device = next(model.parameters()).device
     out = []
-    for s in _batches(len(x), batch_size):
-        xb, mb = torch.as_tensor(x[s], device=device), torch.as_tensor(mask[s], device=device)
+    for s in _batches(len(windows), batch_size):
+        xb, mb = torch.as_tensor(windows.x[s], device=device), torch.as_tensor(windows.mask[s], device=device)
         out.append((model.embed_imu(xb, mb) if projected else model.features(xb, mb)).cpu())
     return torch.cat(out) if out else torch.zeros(0, model.config.embed_dim)
 
@@ -43,10 +44,10 @@ def label_matrix(model: ImuTextModel, labels: Sequence[str], synonyms: dict[str,
     return model.embed_text(features.to(next(model.parameters()).device)).cpu()
 
 
-def zero_shot_scores(model: ImuTextModel, x: np.ndarray, mask: np.ndarray, labels: Sequence[str],
+def zero_shot_scores(model: ImuTextModel, windows: CanonicalWindows, labels: Sequence[str],
                      synonyms: dict[str, Sequence[str]] | None = None) -> torch.Tensor:
     """(n, n_labels) cosine similarity of each window to each label; argmax is the prediction."""
-    return embed(model, x, mask) @ label_matrix(model, labels, synonyms).T
+    return embed(model, windows) @ label_matrix(model, labels, synonyms).T
 
 
 def few_shot_indices(y: np.ndarray, k: int, seed: int, candidates: np.ndarray | None = None) -> np.ndarray:
@@ -102,26 +103,29 @@ class FineTuneConfig:
 
 
 @torch.no_grad()
-def predict_logits(net: nn.Module, x: np.ndarray, mask: np.ndarray, batch_size: int = 256) -> torch.Tensor:
+def predict_logits(net: nn.Module, windows: CanonicalWindows, batch_size: int = 256) -> torch.Tensor:
+    """(n, n_classes) logits of a classifier on n windows."""
     net.eval()
     device = next(net.parameters()).device
+    x, mask = windows.x, windows.mask
     return torch.cat([net(torch.as_tensor(x[s], device=device), torch.as_tensor(mask[s], device=device)).cpu()
                       for s in _batches(len(x), batch_size)])
 
 
-def _accuracy(net: nn.Module, data: tuple[np.ndarray, np.ndarray, np.ndarray]) -> float:
-    return float((predict_logits(net, data[0], data[1]).argmax(1).numpy() == data[2]).mean())
+def _accuracy(net: nn.Module, windows: CanonicalWindows) -> float:
+    return float((predict_logits(net, windows).argmax(1).numpy() == windows.y).mean())
 
 
-def fine_tune(model: ImuTextModel, train: tuple[np.ndarray, np.ndarray, np.ndarray],
-              val: tuple[np.ndarray, np.ndarray, np.ndarray], n_classes: int,
+def fine_tune(model: ImuTextModel, train: CanonicalWindows, val: CanonicalWindows, n_classes: int,
               config: FineTuneConfig | None = None, text_init: torch.Tensor | None = None) -> Classifier:
-    """Train encoder + head on ``train`` (x, mask, y); keep the weights with the best validation accuracy.
+    """Train encoder + head on labelled ``train`` windows; keep the weights with the best ``val`` accuracy.
 
     Runs max(epochs, min_steps) worth of updates (capped by max_steps), validating about once an epoch
     (at least every 25 steps); stops after ``patience`` validations without improvement. Never sees test data.
     """
     config = config or FineTuneConfig()
+    if train.y is None or val.y is None:
+        raise ValueError("fine-tuning needs labelled windows: give y for the training and validation windows")
     torch.manual_seed(config.seed)
     net = Classifier(copy.deepcopy(model), n_classes, text_init)
     net.encoder.requires_grad_(not config.freeze_encoder)
@@ -130,7 +134,7 @@ def fine_tune(model: ImuTextModel, train: tuple[np.ndarray, np.ndarray, np.ndarr
     opt = torch.optim.AdamW([p for p in net.parameters() if p.requires_grad], lr=config.lr,
                             weight_decay=config.weight_decay)
     rng = np.random.default_rng(config.seed)
-    x, mask, y = train
+    x, mask, y = train.x, train.mask, train.y
     batch = min(config.batch_size, len(y))
     per_epoch = max(1, len(y) // batch)
     total = min(config.max_steps, max(config.min_steps, config.epochs * per_epoch))

@@ -1,7 +1,7 @@
 """scikit-learn style estimators over the pre-trained model.
 
 X is either single-sensor recordings (n, time, 6) — [ax, ay, az] m/s^2 with gravity, [gx, gy, gz] rad/s,
-sampled at ``fps`` and worn at ``placement`` — or canonical windows (n, time, 22, 6) at 20 Hz.
+sampled at ``fps`` and worn at ``placement`` — or canonical windows (n, time, 22, 6) at ``fps`` (resampled to RATE_HZ, 20 Hz).
 """
 
 from __future__ import annotations
@@ -17,33 +17,27 @@ from .adapt import embed, label_matrix, linear_probe, probe_predict
 from .hub import load_model
 from .resampling import resample
 from .skeleton import NUM_JOINTS, placement_to_joint
+from .windows import RATE_HZ, CanonicalWindows, place_sensors
 
-FPS = 20.0
 
+def to_canonical(X, fps: float = RATE_HZ, placement: str = "left_wrist") -> CanonicalWindows:
+    """Canonical windows at RATE_HZ from single-sensor (n, T, 6) or canonical (n, T, 22, 6) input at ``fps`` Hz.
 
-def to_canonical(X, fps: float = FPS, placement: str = "left_wrist") -> tuple[np.ndarray, np.ndarray]:
-    """(n, T, 22, 6) float32 windows at 20 Hz and (n, 22) masks from single-sensor or canonical input."""
-    X = np.asarray(X, dtype=np.float32)
-    if not np.isfinite(X).all():
-        raise ValueError("X contains NaN or infinite values")
+    Single-sensor data is placed at ``placement``; for canonical input a joint is present where it is non-zero.
+    """
+    X = np.asarray(X, dtype=np.float32)  # finiteness is checked by CanonicalWindows
     if X.ndim == 4 and X.shape[2:] == (NUM_JOINTS, 6):
-        if fps != FPS:
-            X = _resample_time(X, fps)
-        return X.astype(np.float32), np.abs(X).sum(axis=(1, 3)) > 0
+        X = _resample_time(X, fps) if fps != RATE_HZ else X
+        return CanonicalWindows(X, np.abs(X).sum(axis=(1, 3)) > 0)
     if X.ndim != 3 or X.shape[2] != 6:
         raise ValueError(f"X must be (n, time, 6) single-sensor recordings or (n, time, 22, 6) windows; got {X.shape}")
     joint = placement_to_joint(placement)
-    single = _resample_time(X, fps) if fps != FPS else X
-    out = np.zeros(single.shape[:2] + (NUM_JOINTS, 6), np.float32)
-    out[:, :, joint] = single
-    mask = np.zeros((len(X), NUM_JOINTS), bool)
-    mask[:, joint] = True
-    return out, mask
+    return CanonicalWindows(*place_sensors(_resample_time(X, fps) if fps != RATE_HZ else X, joint))
 
 
 def _resample_time(X: np.ndarray, fps: float) -> np.ndarray:
-    """Resample (n, time, ...) along time from ``fps`` to 20 Hz."""
-    return np.moveaxis(resample(np.moveaxis(X, 1, 0), fps, FPS), 0, 1).astype(np.float32)
+    """Resample (n, time, ...) along time from ``fps`` to RATE_HZ."""
+    return np.moveaxis(resample(np.moveaxis(X, 1, 0), fps, RATE_HZ), 0, 1).astype(np.float32)
 
 
 class _Base(BaseEstimator):
@@ -54,14 +48,13 @@ class _Base(BaseEstimator):
         return self.model_
 
     def _embed(self, X) -> torch.Tensor:
-        x, mask = to_canonical(X, self.fps, self.placement)
-        return embed(self._model(), x, mask)
+        return embed(self._model(), to_canonical(X, self.fps, self.placement))
 
 
 class Embedder(_Base, TransformerMixin):
     """Windows -> unit-norm embeddings in the shared IMU-text space: transform(X) -> (n, d)."""
 
-    def __init__(self, model: str = "default", fps: float = FPS, placement: str = "left_wrist") -> None:
+    def __init__(self, model: str = "default", fps: float = RATE_HZ, placement: str = "left_wrist") -> None:
         self.model, self.fps, self.placement = model, fps, placement
 
     def fit(self, X=None, y=None) -> Embedder:
@@ -76,7 +69,7 @@ class ZeroShotClassifier(_Base, ClassifierMixin):
     """Classify windows by any label names, with no training: predict(X) -> labels."""
 
     def __init__(self, labels: Sequence[str] = ("walking", "sitting"), synonyms: dict | None = None,
-                 model: str = "default", fps: float = FPS, placement: str = "left_wrist") -> None:
+                 model: str = "default", fps: float = RATE_HZ, placement: str = "left_wrist") -> None:
         self.labels, self.synonyms, self.model, self.fps, self.placement = labels, synonyms, model, fps, placement
 
     def fit(self, X=None, y=None) -> ZeroShotClassifier:
@@ -104,7 +97,7 @@ class ZeroShotClassifier(_Base, ClassifierMixin):
 class LinearProbeClassifier(_Base, ClassifierMixin):
     """A linear classifier on frozen embeddings: fit(X, y).predict(X)."""
 
-    def __init__(self, model: str = "default", fps: float = FPS, placement: str = "left_wrist",
+    def __init__(self, model: str = "default", fps: float = RATE_HZ, placement: str = "left_wrist",
                  epochs: int = 300, init_from_text: bool = True) -> None:
         self.model, self.fps, self.placement, self.epochs, self.init_from_text = model, fps, placement, epochs, init_from_text
 

@@ -12,7 +12,7 @@ import pandas as pd
 from .adapt import zero_shot_scores
 from .atomic import atomic_path
 from .hub import load_model
-from .io import RecordingWindows
+from .windows import CanonicalWindows
 
 
 @dataclass
@@ -31,10 +31,12 @@ class Classification:
                 for t, s, o in zip(self.start_s, self.scores, order)]
 
 
-def classify_windows(model: str, windows: RecordingWindows, labels: Sequence[str], window_s: float) -> Classification:
-    """Score each window against each label with the model (bundled name or folder)."""
+def classify_windows(model: str, windows: CanonicalWindows, labels: Sequence[str], window_s: float) -> Classification:
+    """Score each window (with start times) against each label with the model (bundled name or folder)."""
+    if windows.start_s is None:
+        raise ValueError("windows need start times (start_s) to be reported on a timeline")
     net = load_model(model)
-    scores = zero_shot_scores(net, windows.x, windows.mask, list(labels)).numpy()
+    scores = zero_shot_scores(net, windows, list(labels)).numpy()
     return Classification(list(labels), windows.start_s, window_s, scores)
 
 

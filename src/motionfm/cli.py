@@ -68,7 +68,7 @@ def _model(name: str, device: str = "cpu"):
 
     try:
         return load_model(name, device)
-    except FileNotFoundError as err:
+    except (FileNotFoundError, ValueError) as err:
         fail(str(err))
 
 
@@ -251,8 +251,7 @@ def embed(
     idx = np.nonzero(ws.split == split)[0]
     idx = idx[np.linspace(0, len(idx) - 1, min(limit, len(idx))).astype(int)]
     net = _model(model)
-    x, mask = ws.canonical(idx)
-    emb = embed_windows(net, x, mask).numpy()
+    emb = embed_windows(net, ws.canonical(idx)).numpy()
     if out_npz:
         with atomic_path(out_npz, suffix=".npz") as tmp:
             np.savez(tmp, embeddings=emb, y=ws.y[idx], class_names=np.array(ws.class_names))
@@ -320,10 +319,6 @@ def pretrain(
             console.print(f"interrupted at step {trainer.step}: checkpoint saved in {where}; continue with --resume")
             raise typer.Exit(130)
         console.print(f"done: {trainer.step} steps; model saved in {where / 'model'}")
-
-
-def main() -> None:  # pragma: no cover
-    app()
 
 
 if __name__ == "__main__":

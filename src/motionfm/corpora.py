@@ -16,9 +16,8 @@ from pathlib import Path
 import pandas as pd
 
 from .atomic import atomic_path
-from .har.convert import cache_dir as har_cache_dir
-from .har.convert import data_root
 from .motion import expand_inputs
+from .paths import cache_dir, data_root
 from .simulate import SimConfig
 from .simulate_corpus import SimulatedCorpus, simulate_files
 
@@ -126,7 +125,7 @@ def load_corpus(name: str, sim: SimConfig, root: str | Path | None = None, max_c
         if not p.exists():
             raise FileNotFoundError(f"motion corpus {name}: {p} not found")
     key = hashlib.sha1(json.dumps([name, asdict(sim), max_clips, [str(p) for p in inputs], 1]).encode()).hexdigest()[:12]
-    cache = har_cache_dir().parent / "sim" / f"{name.split('=')[0]}-{key}"
+    cache = cache_dir("sim") / f"{name.split('=')[0]}-{key}"
     if (cache / "imu.npz").exists():
         return CaptionedCorpus(name, SimulatedCorpus.load(cache / "imu.npz"),
                                json.loads((cache / "captions.json").read_text()))

@@ -165,16 +165,6 @@ def matrix_to_euler(m: Array, order: str, degrees: bool = False) -> Array:
     return out.astype(arr.dtype if np.issubdtype(np.asarray(m).dtype, np.floating) else np.float64)
 
 
-def euler_to_quat(angles: Array, order: str, degrees: bool = False) -> Array:
-    """Unit quaternions (..., 4) from Euler angles (..., 3); see euler_to_matrix for ``order``."""
-    return matrix_to_quat(euler_to_matrix(angles, order, degrees))
-
-
-def quat_to_euler(q: Array, order: str, degrees: bool = False) -> Array:
-    """Euler angles (..., 3) from unit quaternions (..., 4); see euler_to_matrix for ``order``."""
-    return matrix_to_euler(quat_to_matrix(q), order, degrees)
-
-
 def slerp(q0: Array, q1: Array, t: Array | float) -> Array:
     """Spherical linear interpolation between unit quaternions q0, q1 (..., 4) at fraction t (...) in [0, 1].
 

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import torch
@@ -15,6 +14,7 @@ from safetensors.torch import load_file, save_file
 
 from .atomic import atomic_path
 from .models import ImuTextModel, ModelConfig, build_model
+from .windows import RATE_HZ
 
 BUNDLED = Path(__file__).resolve().parent / "weights"
 CONFIG_FILE, WEIGHTS_FILE = "config.json", "model.safetensors"
@@ -26,14 +26,16 @@ def bundled_models() -> list[str]:
 
 
 def save_model(model: ImuTextModel, folder: str | Path, metadata: dict | None = None) -> Path:
-    """Write config.json (model config + metadata such as the pre-training mix) and model.safetensors."""
+    """Write config.json (model config, the input rate RATE_HZ, metadata such as the pre-training mix) and
+    model.safetensors."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     with atomic_path(folder / WEIGHTS_FILE) as tmp:
         save_file(state, str(tmp))
     with atomic_path(folder / CONFIG_FILE) as tmp:
-        tmp.write_text(json.dumps({"model": model.config.to_dict(), "metadata": metadata or {}}, indent=2))
+        tmp.write_text(json.dumps({"model": model.config.to_dict(), "rate_hz": RATE_HZ,
+                                   "metadata": metadata or {}}, indent=2))
     return folder
 
 
@@ -49,7 +51,7 @@ def resolve(name_or_path: str | Path) -> Path:
 
 
 def read_config(name_or_path: str | Path) -> dict:
-    """The config.json of a saved model: {'model': ..., 'metadata': ...}."""
+    """The config.json of a saved model: {'model': ..., 'rate_hz': ..., 'metadata': ...}."""
     return json.loads((resolve(name_or_path) / CONFIG_FILE).read_text())
 
 
@@ -57,16 +59,11 @@ def load_model(name_or_path: str | Path = "default", device: str | torch.device 
     """Load a saved model in eval mode. ``model.metadata`` holds what the folder's config.json says."""
     folder = resolve(name_or_path)
     info = read_config(folder)
+    rate = float(info.get("rate_hz", RATE_HZ))  # models saved before the rate was recorded were trained at 20 Hz
+    if rate != RATE_HZ:
+        raise ValueError(f"{folder} was trained on {rate:g} Hz windows but motionfm feeds {RATE_HZ:g} Hz ones; "
+                         f"use a model trained at {RATE_HZ:g} Hz")
     model = build_model(ModelConfig(**info["model"]))
     model.load_state_dict(load_file(str(folder / WEIGHTS_FILE)))
     model.metadata = info.get("metadata", {})
     return model.to(device).eval()
-
-
-def copy_model(src: str | Path, dst: str | Path) -> Path:
-    """Copy a saved model folder (e.g. a training run's output into the package's weights/)."""
-    src, dst = resolve(src), Path(dst)
-    dst.mkdir(parents=True, exist_ok=True)
-    for name in (CONFIG_FILE, WEIGHTS_FILE):
-        shutil.copy2(src / name, dst / name)
-    return dst

@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from .resampling import resample, sliding_windows
-from .skeleton import JOINT_NAMES, NUM_JOINTS, placement_to_joint
+from .skeleton import JOINT_NAMES, placement_to_joint
 from .units import acc_to_ms2, guess_acc_unit, gyro_to_rads, normalise_unit, ACC_UNITS, GYRO_UNITS
+from .windows import RATE_HZ, CanonicalWindows, place_sensors
 
-FPS = 20.0
 TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
 MAX_NAN_FILL = 5  # NaN runs up to this many samples are interpolated; longer ones are an error
 
@@ -185,20 +185,12 @@ def _gyro(gyro: np.ndarray, units: str, has_gyro: bool) -> np.ndarray:
     return gyro_to_rads(gyro, units)
 
 
-@dataclass
-class RecordingWindows:
-    """Canonical windows of a recording: x (n, T, 22, 6), mask (n, 22), start times (n,) s, valid_len (n,)."""
+def recording_windows(rec: Recording, window_s: float = 10.0, stride_s: float | None = None) -> CanonicalWindows:
+    """Resample to RATE_HZ and cut windows of ``window_s`` every ``stride_s`` (default: back to back).
 
-    x: np.ndarray
-    mask: np.ndarray
-    start_s: np.ndarray
-    valid_len: np.ndarray
-    channel_mask: np.ndarray
-
-
-def recording_windows(rec: Recording, window_s: float = 10.0, stride_s: float | None = None) -> RecordingWindows:
-    """Resample to 20 Hz and cut windows of ``window_s`` every ``stride_s`` (default: back to back)."""
-    length, stride = int(round(window_s * FPS)), int(round((stride_s or window_s) * FPS))
+    Returns canonical windows with start times (s from the first sample), valid lengths and channel presence.
+    """
+    length, stride = int(round(window_s * RATE_HZ)), int(round((stride_s or window_s) * RATE_HZ))
     usable = [(a, b) for a, b in rec.segments if (b - a) / rec.fps >= window_s]
     if not usable:
         longest = max((b - a) / rec.fps for a, b in rec.segments)
@@ -206,17 +198,13 @@ def recording_windows(rec: Recording, window_s: float = 10.0, stride_s: float | 
                              f"needs {window_s:g} s; record longer or pass a shorter --window")
     xs, starts, valid = [], [], []
     for a, b in usable:
-        w, s, v = sliding_windows(resample(rec.x[a:b], rec.fps, FPS), length, stride)
+        w, s, v = sliding_windows(resample(rec.x[a:b], rec.fps, RATE_HZ), length, stride)
         xs.append(w)
-        starts.append(a / rec.fps + s / FPS)
+        starts.append(a / rec.fps + s / RATE_HZ)
         valid.append(v)
-    single = np.concatenate(xs).astype(np.float32)
-    out = np.zeros(single.shape[:2] + (NUM_JOINTS, 6), dtype=np.float32)
-    out[:, :, rec.joint] = single
-    mask = np.zeros((len(out), NUM_JOINTS), dtype=bool)
-    mask[:, rec.joint] = True
-    return RecordingWindows(out, mask, np.concatenate(starts), np.concatenate(valid),
-                            np.array([True] * 3 + [rec.has_gyro] * 3))
+    x, mask = place_sensors(np.concatenate(xs), rec.joint)
+    return CanonicalWindows(x, mask, valid_len=np.concatenate(valid), channel_mask=[True] * 3 + [rec.has_gyro] * 3,
+                            start_s=np.concatenate(starts))
 
 
 def describe(rec: Recording) -> str:

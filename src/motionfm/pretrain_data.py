@@ -198,7 +198,8 @@ class PretrainData:
         video = np.full((n, self.video_dim), np.nan, np.float32)
         for k in np.unique(which):
             rows = np.nonzero(which == k)[0]
-            x[rows], mask[rows] = self.real[k].canonical(local[rows])
+            windows = self.real[k].canonical(local[rows])
+            x[rows], mask[rows] = windows.x, windows.mask
             video[rows] = self._video_rows(self.real_video[k], local[rows])
             for r in rows:
                 caps[r] = self._pick_caption(self.real_captions[k][self.real[k].y[local[r]]], u[r])

@@ -22,8 +22,9 @@ from .geometry import (matrix_to_quat, quat_between, quat_conjugate, quat_make_c
 from .motion.clip import MotionClip
 from .resampling import resample
 from .skeleton import LEAVES, MAIN_CHILD, NUM_JOINTS, PARENTS, REST_DIRECTIONS, joint_index
+from .units import GRAVITY
+from .windows import RATE_HZ
 
-GRAVITY = 9.80665
 GRAVITY_WORLD = np.array([0.0, -GRAVITY, 0.0])
 
 
@@ -31,7 +32,7 @@ GRAVITY_WORLD = np.array([0.0, -GRAVITY, 0.0])
 class SimConfig:
     """How to turn joint motion into IMU signals."""
 
-    fps_out: float = 20.0
+    fps_out: float = RATE_HZ
     smooth_seconds: float = 0.25  # Savitzky-Golay window before differentiating
     polyorder: int = 3
     noise: bool = False

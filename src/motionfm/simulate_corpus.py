@@ -21,7 +21,6 @@ class SimulatedCorpus:
     imu: np.ndarray
     offsets: np.ndarray
     sources: list[str]
-    source_fps: np.ndarray
     fps: float
     failures: list[str] = field(default_factory=list)
 
@@ -35,19 +34,19 @@ class SimulatedCorpus:
         """Write an .npz (atomically) with the arrays and metadata (sources, fps, joint names)."""
         with atomic_path(path, suffix=".npz") as tmp:
             np.savez(tmp, imu=self.imu, offsets=self.offsets, sources=np.array(self.sources),
-                     source_fps=self.source_fps, fps=self.fps, joint_names=np.array(JOINT_NAMES),
+                     fps=self.fps, joint_names=np.array(JOINT_NAMES),
                      channels=np.array(["ax", "ay", "az", "gx", "gy", "gz"]), units=np.array(["m/s^2", "rad/s"]))
 
     @classmethod
     def load(cls, path: str | Path) -> SimulatedCorpus:
         with np.load(path) as z:
-            return cls(z["imu"], z["offsets"], [str(s) for s in z["sources"]], z["source_fps"], float(z["fps"]))
+            return cls(z["imu"], z["offsets"], [str(s) for s in z["sources"]], float(z["fps"]))
 
 
 def simulate_files(files: Iterable[Path], config: SimConfig,
                    progress: Callable[[Iterable[Path]], Iterable[Path]] = lambda x: x) -> SimulatedCorpus:
     """Read and simulate each file; files that cannot be read are listed in ``failures`` with the reason."""
-    arrays, sources, fps, failures = [], [], [], []
+    arrays, sources, failures = [], [], []
     for path in progress(files):
         try:
             clip = load_motion(path)
@@ -56,8 +55,7 @@ def simulate_files(files: Iterable[Path], config: SimConfig,
             failures.append(f"{path}: {err}" if str(path) not in str(err) else str(err))
             continue
         sources.append(str(path))
-        fps.append(clip.fps)
     lengths = [len(a) for a in arrays]
     imu = np.concatenate(arrays) if arrays else np.zeros((0, len(JOINT_NAMES), 6), np.float32)
     return SimulatedCorpus(imu, np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64), sources,
-                           np.asarray(fps, dtype=np.float64), config.fps_out, failures)
+                           config.fps_out, failures)

@@ -16,6 +16,8 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from .paths import cache_dir
+
 TEMPLATES: tuple[str, ...] = ("a person is {}.", "someone is {}.", "the person is {} right now.",
                               "a recording of a person {}.", "{}")
 DEFAULT_TEXT_ENCODER = "minilm"
@@ -23,9 +25,7 @@ DEFAULT_TEXT_ENCODER = "minilm"
 
 def text_cache_path(name: str) -> Path:
     """Where embeddings of an encoder are kept between runs: $MOTIONFM_CACHE/text, else the user cache."""
-    from .har.convert import cache_dir
-
-    return cache_dir().parent / "text" / f"{name.replace(':', '_').replace('/', '_')}.safetensors"
+    return cache_dir("text") / f"{name.replace(':', '_').replace('/', '_')}.safetensors"
 
 
 class TextEncoder:

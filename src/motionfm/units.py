@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .simulate import GRAVITY
+GRAVITY = 9.80665  # standard gravity, m/s^2
 
 ACC_UNITS = ("m/s2", "g", "wharf-code")
 GYRO_UNITS = ("rad/s", "deg/s")

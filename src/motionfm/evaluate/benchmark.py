@@ -18,6 +18,7 @@ from ..adapt import FineTuneConfig, embed, few_shot_indices, fine_tune, label_ma
 from ..atomic import atomic_path
 from ..har import WindowSet, get_spec, load_dataset
 from ..models import ImuTextModel, build_model
+from ..windows import CanonicalWindows
 from .metrics import classification_metrics, confusion
 
 SETTINGS = ("zero-shot", "few-shot", "full-shot", "probe")
@@ -46,25 +47,6 @@ class EvalConfig:
     baselines: list[str] = field(default_factory=lambda: list(BASELINES))
     finetune: FineTuneConfig = field(default_factory=FineTuneConfig)
     device: str = "cpu"
-
-
-@dataclass
-class Split:
-    """Canonical arrays of one split."""
-
-    x: np.ndarray
-    mask: np.ndarray
-    y: np.ndarray
-
-    @classmethod
-    def of(cls, ws: WindowSet, index: np.ndarray) -> Split:
-        return cls(*ws.canonical(index), ws.y[index])
-
-    def take(self, index: np.ndarray) -> Split:
-        return Split(self.x[index], self.mask[index], self.y[index])
-
-    def tuple(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return self.x, self.mask, self.y
 
 
 @dataclass
@@ -100,13 +82,13 @@ def _record(task: Task, y: np.ndarray, scores: np.ndarray) -> dict:
             **classification_metrics(y, scores)}
 
 
-def _minirocket_scores(train: Split, test: Split, seed: int) -> np.ndarray:
+def _minirocket_scores(train: CanonicalWindows, test: CanonicalWindows, seed: int) -> np.ndarray:
     from aeon.transformations.collection.convolution_based import MiniRocket
     from sklearn.linear_model import RidgeClassifierCV
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    def channels(s: Split) -> np.ndarray:  # the present sensors' channels: (n, 6 * sensors, T)
+    def channels(s: CanonicalWindows) -> np.ndarray:  # the present sensors' channels: (n, 6 * sensors, T)
         joints = np.nonzero(s.mask.any(axis=0))[0]
         return np.ascontiguousarray(np.moveaxis(s.x[:, :, joints], 1, -1).reshape(len(s.x), -1, s.x.shape[1]))
 
@@ -125,22 +107,22 @@ class Evaluator:
     def __init__(self, model: ImuTextModel, model_name: str, config: EvalConfig) -> None:
         self.model, self.name, self.config = model.to(config.device).eval(), model_name, config
         self.metadata = getattr(model, "metadata", {})
-        self._data: dict[str, tuple[WindowSet, Split, Split, Split]] = {}
+        self._data: dict[str, tuple[WindowSet, CanonicalWindows, CanonicalWindows, CanonicalWindows]] = {}
         self._embeddings: dict[tuple[str, str], torch.Tensor] = {}
         self.confusions: dict[str, tuple[int, str, np.ndarray]] = {}
 
     def data(self, name: str):
         if name not in self._data:
             ws = load_dataset(name, show_progress=False)
-            self._data[name] = (ws, *(Split.of(ws, np.nonzero(ws.split == s)[0]) for s in ("train", "val", "test")))
+            self._data[name] = (ws, *(ws.canonical(np.nonzero(ws.split == s)[0]) for s in ("train", "val", "test")))
         return self._data[name]
 
-    def _embed(self, net: ImuTextModel, dataset: str, part: str, split: Split) -> torch.Tensor:
+    def _embed(self, net: ImuTextModel, dataset: str, part: str, split: CanonicalWindows) -> torch.Tensor:
         """Embeddings of a whole split; kept for the frozen pre-trained model (the same for every seed)."""
         if net is not self.model:
-            return embed(net, split.x, split.mask)
+            return embed(net, split)
         if (dataset, part) not in self._embeddings:
-            self._embeddings[dataset, part] = embed(net, split.x, split.mask)
+            self._embeddings[dataset, part] = embed(net, split)
         return self._embeddings[dataset, part]
 
     def _network(self, task: Task) -> ImuTextModel:
@@ -166,12 +148,12 @@ class Evaluator:
             scores = probe_predict(head, self._embed(net, task.dataset, "test", test)).numpy()
         else:
             ft = FineTuneConfig(**{**self.config.finetune.__dict__, "seed": task.seed})
-            clf = fine_tune(net, chosen.tuple(), val.tuple(), n_classes, ft, text_init=init)
-            scores = predict_logits(clf, test.x, test.mask).numpy()
+            clf = fine_tune(net, chosen, val, n_classes, ft, text_init=init)
+            scores = predict_logits(clf, test).numpy()
         self._keep_confusion(task, test.y, scores, n_classes)
         return _record(task, test.y, scores)
 
-    def _zero_shot(self, task: Task, ws: WindowSet, test: Split) -> dict:
+    def _zero_shot(self, task: Task, ws: WindowSet, test: CanonicalWindows) -> dict:
         spec = get_spec(task.dataset)
         if spec.supervised_only:
             return {**task.__dict__, "skipped": f"{task.dataset} has no class names: zero-shot does not apply"}

@@ -1,40 +1,23 @@
-"""Turn a registered data set into 20 Hz windows, cached on disk after the first conversion."""
+"""Turn a registered data set into RATE_HZ windows, cached on disk after the first conversion."""
 
 from __future__ import annotations
 
 import hashlib
-import os
+import json
 from pathlib import Path
 
 import numpy as np
 from rich.console import Console
 from rich.progress import track
 
+from ..paths import cache_dir, data_root
 from ..resampling import resample, sliding_windows
+from ..windows import RATE_HZ
 from .registry import DatasetSpec, get_spec
-from .sources import Segment
+from .sources import READER_VERSION, Segment
 from .windows import WindowSet
 
 CONVERT_VERSION = 1  # bump when the conversion changes: old caches are then ignored
-FPS = 20.0
-
-
-def data_root(root: str | Path | None = None) -> Path:
-    """Where the staged data sets live: ``root``, else $MOTIONFM_DATA, else ../shared/data from here."""
-    if root is not None:
-        return Path(root)
-    if "MOTIONFM_DATA" in os.environ:
-        return Path(os.environ["MOTIONFM_DATA"])
-    return Path.cwd().parent / "shared" / "data"
-
-
-def cache_dir() -> Path:
-    """$MOTIONFM_CACHE, else the user cache folder (e.g. ~/.cache/motionfm)."""
-    if "MOTIONFM_CACHE" in os.environ:
-        return Path(os.environ["MOTIONFM_CACHE"]) / "har"
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("motionfm")) / "har"
 
 
 def _source_files(spec: DatasetSpec, root: Path) -> list[Path]:
@@ -42,12 +25,18 @@ def _source_files(spec: DatasetSpec, root: Path) -> list[Path]:
     missing = [str(f) for f in files if not f.exists()]
     if missing:
         raise FileNotFoundError(f"{spec.name}: data files not found: {', '.join(missing)}. "
-                                f"Set MOTIONFM_DATA to the folder that holds them.")
+                                f"Set MOTIONFM_DATA (or pass --data) to the folder that holds them.")
     return files
 
 
-def _cache_key(spec: DatasetSpec, files: list[Path], window: int, stride: int) -> str:
-    h = hashlib.sha1(f"{CONVERT_VERSION}|{spec.name}|{window}|{stride}".encode())
+def cache_key(spec: DatasetSpec, files: list[Path], window: int, stride: int) -> str:
+    """12 hex digits over everything that defines the windows: the registry entry (rate, units, placements,
+    classes, splits), the canonical rate, the window, the converter and reader versions and the source files."""
+    defining = dict(name=spec.name, rate_hz=spec.rate_hz, acc_unit=spec.acc_unit, gyro_unit=spec.gyro_unit,
+                    placements=spec.placements, classes=spec.classes, test=spec.test_subjects,
+                    val=spec.val_subjects, reader=spec.reader.__qualname__, versions=[CONVERT_VERSION, READER_VERSION],
+                    rate=RATE_HZ, window=window, stride=stride)
+    h = hashlib.sha1(json.dumps(defining, sort_keys=True).encode())
     for f in files:
         st = f.stat()
         h.update(f"{f.name}|{st.st_size}|{int(st.st_mtime)}".encode())
@@ -56,12 +45,12 @@ def _cache_key(spec: DatasetSpec, files: list[Path], window: int, stride: int) -
 
 def windows_from_segments(spec: DatasetSpec, segments: list[Segment], window: int, stride: int,
                           show_progress: bool = True) -> WindowSet:
-    """Resample each segment to 20 Hz and cut it into windows of ``window`` samples every ``stride``."""
+    """Resample each segment to RATE_HZ and cut it into windows of ``window`` samples every ``stride``."""
     xs, joints, ys, subjects, valid = [], [], [], [], []
     items = track(segments, description=f"converting {spec.name}", console=Console(stderr=True),
                   disable=not show_progress)
     for seg in items:
-        w, _, v = sliding_windows(resample(seg.x, spec.rate_hz, FPS).astype(np.float32), window, stride)
+        w, _, v = sliding_windows(resample(seg.x, spec.rate_hz, RATE_HZ).astype(np.float32), window, stride)
         xs.append(w)
         valid.append(v)
         joints.append(np.broadcast_to(np.asarray(seg.joints), (len(w), len(seg.joints))))
@@ -71,24 +60,23 @@ def windows_from_segments(spec: DatasetSpec, segments: list[Segment], window: in
     split = np.array([spec.split_of(int(s)) for s in subject])
     return WindowSet(spec.name, np.concatenate(xs), np.concatenate(joints).astype(np.int64),
                      np.concatenate(ys).astype(np.int64), subject.astype(np.int64),
-                     np.concatenate(valid).astype(np.int64), split, list(spec.classes), spec.has_gyro, FPS)
+                     np.concatenate(valid).astype(np.int64), split, list(spec.classes), spec.has_gyro)
 
 
 def load_dataset(name: str, root: str | Path | None = None, window_s: float = 10.0, stride_s: float = 5.0,
                  use_cache: bool = True, show_progress: bool = True) -> WindowSet:
-    """Windows of a registered data set (see ``motionfm datasets list``) at 20 Hz.
+    """Windows of a registered data set (see ``motionfm datasets list``) at RATE_HZ (20 Hz).
 
-    The first call converts and caches under ``cache_dir()``; later calls load the cache. Windows are
-    ``window_s`` long, every ``stride_s``; shorter recordings give one window padded by repetition.
+    The first call converts and caches under ``paths.cache_dir('har')``; later calls load the cache. Windows
+    are ``window_s`` long, every ``stride_s``; shorter recordings give one window padded by repetition.
     """
-    spec = get_spec(name)
-    files = _source_files(spec, data_root(root))
-    window, stride = int(round(window_s * FPS)), int(round(stride_s * FPS))
-    path = cache_dir() / f"{spec.name}-{window}-{stride}-{_cache_key(spec, files, window, stride)}.npz"
+    spec, root = get_spec(name), data_root(root)
+    files = _source_files(spec, root)
+    window, stride = int(round(window_s * RATE_HZ)), int(round(stride_s * RATE_HZ))
+    path = cache_dir("har") / f"{spec.name}-{window}-{stride}-{cache_key(spec, files, window, stride)}.npz"
     if use_cache and path.exists():
         return WindowSet.load(path)
-    segments = list(spec.reader(data_root(root)))
-    ws = windows_from_segments(spec, segments, window, stride, show_progress)
+    ws = windows_from_segments(spec, list(spec.reader(spec, root)), window, stride, show_progress)
     if use_cache:
         ws.save(path)
     return ws

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import sources
@@ -12,7 +12,10 @@ from .sources import Segment
 
 @dataclass(frozen=True)
 class DatasetSpec:
-    """What motionfm knows about one data set. Splits are fixed by subject, written here in code."""
+    """What motionfm knows about one data set. Splits are fixed by subject, written here in code.
+
+    The single source of each data set's units and sensor placements: ``reader(spec, root)`` reads them here.
+    """
 
     name: str
     title: str
@@ -26,12 +29,11 @@ class DatasetSpec:
     val_subjects: tuple[int, ...]
     n_subjects: int
     files: tuple[str, ...]
-    reader: Callable[[Path], Iterator[Segment]]
+    reader: Callable[[DatasetSpec, Path], Iterator[Segment]]
     still_classes: tuple[str, ...] = ()
     supervised_only: bool = False  # class names unknown: no zero-shot
     notes: str = ""
     license: str = ""
-    extra: dict = field(default_factory=dict)
 
     @property
     def has_gyro(self) -> bool:
@@ -42,10 +44,6 @@ class DatasetSpec:
         if subject in self.test_subjects:
             return "test"
         return "val" if subject in self.val_subjects else "train"
-
-    def prompts_for(self, class_name: str) -> tuple[str, ...]:
-        """The class name and its natural-language synonyms (for zero-shot label embeddings)."""
-        return (class_name,) + self.synonyms.get(class_name, ())
 
 
 UCI_CLASSES = ("walking", "walking upstairs", "walking downstairs", "sitting", "standing", "lying down")

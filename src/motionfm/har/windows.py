@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..atomic import atomic_path
-from ..skeleton import NUM_JOINTS
+from ..windows import RATE_HZ, CanonicalWindows, place_sensors
 
 SPLITS = ("train", "val", "test")
 
 
 @dataclass
 class WindowSet:
-    """Windows of one data set at 20 Hz.
+    """Windows of one data set at RATE_HZ (20 Hz).
 
     x: (N, T, S, 6) float32, S sensors per window, [ax, ay, az] m/s^2 with gravity, [gx, gy, gz] rad/s.
     joints: (N, S) joint index of each sensor. y: (N,) class index. subject: (N,).
@@ -33,8 +33,7 @@ class WindowSet:
     split: np.ndarray
     class_names: list[str]
     has_gyro: bool = True
-    fps: float = 20.0
-    meta: dict = field(default_factory=dict)
+    fps: float = RATE_HZ
 
     def __len__(self) -> int:
         return len(self.y)
@@ -51,20 +50,13 @@ class WindowSet:
                 raise ValueError(f"unknown split {index!r}; use one of {SPLITS}")
             index = self.split == index
         return WindowSet(self.name, self.x[index], self.joints[index], self.y[index], self.subject[index],
-                         self.valid_len[index], self.split[index], self.class_names, self.has_gyro, self.fps,
-                         self.meta)
+                         self.valid_len[index], self.split[index], self.class_names, self.has_gyro, self.fps)
 
-    def canonical(self, index: np.ndarray | slice | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Windows in the canonical layout: ((n, T, 22, 6) float32, (n, 22) bool joint-presence mask)."""
+    def canonical(self, index: np.ndarray | slice | None = None) -> CanonicalWindows:
+        """The windows at ``index`` (default all) on the 22-joint layout, with labels, valid lengths, channels."""
         index = slice(None) if index is None else index
-        x, joints = self.x[index], self.joints[index]
-        n, t, s, c = x.shape
-        out = np.zeros((n, t, NUM_JOINTS, c), dtype=np.float32)
-        mask = np.zeros((n, NUM_JOINTS), dtype=bool)
-        rows = np.arange(n)[:, None]
-        out[rows, :, joints] = np.moveaxis(x, 2, 1)  # (n, s, t, c) into the joint slots
-        mask[rows, joints] = True
-        return out, mask
+        x, mask = place_sensors(self.x[index], self.joints[index])
+        return CanonicalWindows(x, mask, self.y[index], self.valid_len[index], self.channel_mask)
 
     def class_counts(self, split: str | None = None) -> np.ndarray:
         y = self.y if split is None else self.y[self.split == split]

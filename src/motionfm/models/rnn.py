@@ -15,8 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..skeleton import NUM_JOINTS
-
-INPUT_HZ = 20.0
+from ..windows import RATE_HZ
 
 
 @dataclass
@@ -108,8 +107,8 @@ class PrimusEncoder(nn.Module):
         if x.ndim != 3 or x.shape[-1] != self.config.in_channels:
             raise ValueError(f"expected one sensor's windows (N, T, {self.config.in_channels}); got {tuple(x.shape)}")
         x = x.transpose(1, 2)  # (N, C, T)
-        if self.config.rate_hz != INPUT_HZ:
-            x = F.interpolate(x, scale_factor=self.config.rate_hz / INPUT_HZ, mode="linear", align_corners=False)
+        if self.config.rate_hz != RATE_HZ:
+            x = F.interpolate(x, scale_factor=self.config.rate_hz / RATE_HZ, mode="linear", align_corners=False)
         if x.shape[-1] < self.config.min_samples():
             seconds = self.config.min_samples() / self.config.rate_hz
             raise ValueError(f"window too short for the PRIMUS encoder: needs at least {seconds:.1f} s")
