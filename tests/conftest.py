@@ -73,6 +73,25 @@ def _isolated_cache(tmp_path_factory):
     mp.undo()
 
 
+def primus_config_for(out_dir, primus=None, **over):
+    """A tiny PRIMUS pre-training config (CMU mocap + USC-HAD, a few steps); building it reads no data."""
+    from motionfm.pretrain import PretrainConfig
+
+    base = dict(out_dir=str(out_dir), recipe="primus", model={"arch": "primus", "encoder": "primus-tiny", "embed_dim": 32},
+                motion_corpora=["cmu"], real_datasets=["usc-had"], max_clips=8, batch_size=8, steps=6,
+                warmup_steps=2, checkpoint_every=2, sim_joints=["right_wrist"], max_keep_joints=1,
+                primus={"queue_size": 32, "nn_min_fill": 8, **(primus or {})})
+    return PretrainConfig.from_dict({**base, **over})
+
+
+@pytest.fixture
+def primus_config():
+    """primus_config_for, for tests that train on its data: skips when CMU mocap or USC-HAD is absent."""
+    need("cmu_mocap")
+    need("usc_had")
+    return primus_config_for
+
+
 @pytest.fixture(scope="session")
 def dataset():
     """Load a registered data set (cached for the session), skipping when its files are absent."""

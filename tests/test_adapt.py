@@ -7,6 +7,7 @@ from motionfm.adapt import (FineTuneConfig, embed, few_shot_indices, fine_tune, 
 from motionfm.hub import load_model
 from motionfm.models import ImuTextModel, ModelConfig
 from motionfm.text import label_embeddings, load_text_encoder
+from motionfm.windows import CanonicalWindows
 
 
 @pytest.mark.parametrize("k", [1, 2, 3, 5, 10])
@@ -35,28 +36,29 @@ def _synthetic(n_per_class=20, seed=0):
         x[i, :, 17] += rng.normal(0, 0.05, (200, 6))
     mask = np.zeros((len(y), 22), bool)
     mask[:, 17] = True
-    return x, mask, y
+    return CanonicalWindows(x, mask, y)
 
 
 def test_zero_shot_with_label_embeddings_built_to_match_scores_100_percent():
     model = load_model("default")  # its IMU side tells these classes apart; the text side is rebuilt
-    x, mask, y = _synthetic()
+    windows = _synthetic()
+    y = windows.y
     labels = ["standing still", "swinging an arm", "shaking a hand"]
-    means = torch.nn.functional.normalize(torch.stack([embed(model, x[y == c], mask[y == c]).mean(0)
+    means = torch.nn.functional.normalize(torch.stack([embed(model, windows.take(y == c)).mean(0)
                                                        for c in range(3)]), dim=-1)
     feats = label_embeddings(load_text_encoder("minilm"), labels)  # (3, 384), what zero_shot_scores will see
     with torch.no_grad():  # make the text side map each label exactly onto its class mean
         model.text_proj.weight.copy_(means.T @ torch.linalg.pinv(feats.T))
         model.text_proj.bias.zero_()
-    scores = zero_shot_scores(model, x, mask, labels)
+    scores = zero_shot_scores(model, windows, labels)
     assert (scores.argmax(1).numpy() == y).mean() == 1.0
 
 
 def test_linear_probe_separates_synthetic_classes():
-    x, mask, y = _synthetic()
-    feats = embed(load_model("default"), x, mask, projected=False)
-    head = linear_probe(feats, y, 3, epochs=200)
-    assert (probe_predict(head, feats).argmax(1).numpy() == y).mean() > 0.95
+    windows = _synthetic()
+    feats = embed(load_model("default"), windows, projected=False)
+    head = linear_probe(feats, windows.y, 3, epochs=200)
+    assert (probe_predict(head, feats).argmax(1).numpy() == windows.y).mean() > 0.95
 
 
 def test_fine_tune_on_real_data_beats_chance(dataset):
@@ -65,9 +67,14 @@ def test_fine_tune_on_real_data_beats_chance(dataset):
     val = few_shot_indices(ws.y, 5, seed=0, candidates=np.nonzero(ws.split == "val")[0])
     test = np.nonzero(ws.split == "test")[0][::3]
     model = load_model("default")
-    pack = lambda idx: (*ws.canonical(idx), ws.y[idx])  # noqa: E731
-    net = fine_tune(model, pack(train), pack(val), 6, FineTuneConfig(batch_size=32, min_steps=30, max_steps=30))
-    x, mask = ws.canonical(test)
-    acc = (predict_logits(net, x, mask).argmax(1).numpy() == ws.y[test]).mean()
+    net = fine_tune(model, ws.canonical(train), ws.canonical(val), 6,
+                    FineTuneConfig(batch_size=32, min_steps=30, max_steps=30))
+    acc = (predict_logits(net, ws.canonical(test)).argmax(1).numpy() == ws.y[test]).mean()
     assert acc > 0.6  # chance is 1/6
     assert not any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.parameters())  # original untouched
+
+
+def test_fine_tune_needs_labels():
+    unlabelled = CanonicalWindows(np.zeros((2, 200, 22, 6)), np.ones((2, 22), bool))
+    with pytest.raises(ValueError, match="labelled windows"):
+        fine_tune(load_model("default"), unlabelled, unlabelled, 2)

@@ -73,7 +73,8 @@ def test_minirocket_baseline_on_synthetic_classes():
     pytest.importorskip("aeon")
     import numpy as np
 
-    from motionfm.evaluate.benchmark import Split, _minirocket_scores
+    from motionfm.evaluate.benchmark import _minirocket_scores
+    from motionfm.windows import CanonicalWindows
 
     rng = np.random.default_rng(0)
     t = np.arange(200) / 20.0
@@ -83,16 +84,15 @@ def test_minirocket_baseline_on_synthetic_classes():
         x[:, :, 17, 0] = np.sin(2 * np.pi * np.where(y == 0, 1.0, 3.0)[:, None] * t + rng.uniform(0, 6, (2 * n, 1)))
         mask = np.zeros((2 * n, 22), bool)
         mask[:, 17] = True
-        return Split(x, mask, y)
+        return CanonicalWindows(x, mask, y)
     train, test = make(10), make(10)
     scores = _minirocket_scores(train, test, seed=0)
     assert scores.shape == (20, 2) and (scores.argmax(1) == test.y).mean() == 1.0
 
 
-def test_primus_linear_probe_through_the_evaluate_command(tmp_path, dataset):
+def test_primus_linear_probe_through_the_evaluate_command(tmp_path, dataset, primus_config):
     dataset("uci-har")
     from motionfm.pretrain import pretrain
-    from test_objectives import primus_config
 
     pretrain(primus_config(tmp_path / "primus", steps=4), show_progress=False)
     out = tmp_path / "eval"

@@ -24,6 +24,24 @@ def test_save_load_round_trip_is_exact(tmp_path):
     assert read_config(tmp_path / "m")["metadata"]["seen_datasets"] == ["dsads"]
 
 
+def test_rate_is_saved_and_checked(tmp_path):
+    save_model(ImuTextModel(ModelConfig(encoder="tiny", embed_dim=16)), tmp_path / "m")
+    config = json.loads((tmp_path / "m/config.json").read_text())
+    assert config["rate_hz"] == 20.0
+    (tmp_path / "m/config.json").write_text(json.dumps({**config, "rate_hz": 50.0}))
+    with pytest.raises(ValueError, match="trained on 50 Hz windows but motionfm feeds 20 Hz") as info:
+        load_model(tmp_path / "m")
+    assert "\n" not in str(info.value)
+    del config["rate_hz"]  # written before the rate was recorded: read as 20 Hz
+    (tmp_path / "m/config.json").write_text(json.dumps(config))
+    assert not load_model(tmp_path / "m").training
+
+
+def test_bundled_default_without_a_rate_loads():
+    assert "rate_hz" not in read_config("default")
+    assert load_model("default").config.arch == "stgcn"
+
+
 def test_missing_model(tmp_path):
     with pytest.raises(FileNotFoundError, match="no model at"):
         load_model(tmp_path / "nothing")

@@ -4,29 +4,21 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import need
+from conftest import need, primus_config_for
 from motionfm.objectives import PrimusRecipe
-from motionfm.pretrain import PretrainConfig, Trainer
+from motionfm.pretrain import Trainer
 
 ABLATIONS = {"ss only": dict(ss=1, mm=0, nn=0), "mm only": dict(ss=0, mm=1, nn=0),
              "mm+nn": dict(ss=0, mm=1, nn=1), "all": dict(ss=1, mm=1, nn=1)}
 
 
-def primus_config(out_dir, primus=None, **over) -> PretrainConfig:
-    need("cmu_mocap")
-    need("usc_had")
-    base = dict(out_dir=str(out_dir), recipe="primus", model={"arch": "primus", "encoder": "primus-tiny", "embed_dim": 32},
-                motion_corpora=["cmu"], real_datasets=["usc-had"], max_clips=8, batch_size=8, steps=6,
-                warmup_steps=2, checkpoint_every=2, sim_joints=["right_wrist"], max_keep_joints=1,
-                primus={"queue_size": 32, "nn_min_fill": 8, **(primus or {})})
-    return PretrainConfig.from_dict({**base, **over})
-
-
 @pytest.fixture(scope="module")
 def ablation_runs(tmp_path_factory):
+    need("cmu_mocap")
+    need("usc_had")
     runs = {}
     for name, weights in ABLATIONS.items():
-        trainer = Trainer(primus_config(tmp_path_factory.mktemp("abl"), weights), show_progress=False)
+        trainer = Trainer(primus_config_for(tmp_path_factory.mktemp("abl"), weights), show_progress=False)
         runs[name] = [(trainer.train_step(), dict(trainer.terms)) for _ in range(3)]
     return runs
 
@@ -46,13 +38,13 @@ def test_ablations_change_the_loss(ablation_runs):
     assert len({round(v, 5) for v in finals.values()}) == len(finals), finals
 
 
-def test_weights_scale_the_terms(tmp_path):
+def test_weights_scale_the_terms(tmp_path, primus_config):
     trainer = Trainer(primus_config(tmp_path, dict(ss=0.5, mm=2.0, nn=0)), show_progress=False)
     loss = trainer.train_step()
     assert loss == pytest.approx(0.5 * trainer.terms["ss"] + 2.0 * trainer.terms["mm"], rel=1e-5)
 
 
-def test_ss_temperature_reaches_the_simclr_term(tmp_path):
+def test_ss_temperature_reaches_the_simclr_term(tmp_path, primus_config):
     values = []
     for t in (0.1, 0.5):
         trainer = Trainer(primus_config(tmp_path / str(t), dict(ss=1, mm=0, nn=0, ss_temperature=t)), show_progress=False)
@@ -70,13 +62,13 @@ def test_every_term_off_is_refused():
         PrimusRecipe(ss_augmentations=["mixup"])
 
 
-def test_simulated_windows_come_from_the_chosen_joint(tmp_path):
+def test_simulated_windows_come_from_the_chosen_joint(tmp_path, primus_config):
     trainer = Trainer(primus_config(tmp_path, real_fraction=0.0), show_progress=False)
     batch = trainer.data.sample(16, torch.Generator().manual_seed(0), 0.0, None, "cpu", 1, trainer.sim_joints)
     assert (batch.mask.sum(1) == 1).all() and batch.mask[:, trainer.sim_joints[0]].all()
 
 
-def test_video_features_join_the_losses(tmp_path):
+def test_video_features_join_the_losses(tmp_path, primus_config):
     cfg = primus_config(tmp_path / "run")
     n_clips = Trainer(cfg, show_progress=False).data.sim_ranges["cmu"][1]
     video = np.random.default_rng(0).normal(size=(n_clips, 6)).astype(np.float32)

@@ -11,21 +11,26 @@ import pytest
 import torch
 import yaml
 
-from conftest import need
+from conftest import need, primus_config_for
 from motionfm.hub import load_model
 from motionfm.pretrain import CHECKPOINT, PretrainConfig, Trainer, build_data, pretrain
 
 
 def tiny_config(out_dir, **over) -> PretrainConfig:
+    """A tiny UniMTS config for tests that build its data (skips when CMU mocap or USC-HAD is absent)."""
     need("cmu_mocap")
     need("usc_had")
+    return _tiny(out_dir, **over)
+
+
+def _tiny(out_dir, **over) -> PretrainConfig:
     base = dict(out_dir=str(out_dir), model={"encoder": "tiny", "embed_dim": 32}, motion_corpora=["cmu"],
                 real_datasets=["usc-had"], max_clips=8, batch_size=8, steps=6, warmup_steps=2, checkpoint_every=2)
     return PretrainConfig.from_dict({**base, **over})
 
 
 def test_config_files_round_trip(tmp_path):
-    cfg = tiny_config(tmp_path / "run")
+    cfg = _tiny(tmp_path / "run")
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg.to_dict()))
     assert PretrainConfig.from_file(tmp_path / "c.yaml") == cfg
     (tmp_path / "c.json").write_text('{"steps": 3, "model": {"encoder": "small"}}')
@@ -115,9 +120,8 @@ def test_sigterm_saves_then_resume_finishes(tmp_path):
 
 
 @pytest.mark.parametrize("recipe", ["unimts", "primus"])
-def test_two_process_ddp_on_cpu(tmp_path, recipe):
+def test_two_process_ddp_on_cpu(tmp_path, recipe, primus_config):
     if recipe == "primus":  # ablation-free run; the queue gets both ranks' rows
-        from test_objectives import primus_config
         cfg = primus_config(tmp_path / "ddp", steps=3, checkpoint_every=3, primus={"nn_min_fill": 8, "queue_size": 64})
     else:
         cfg = tiny_config(tmp_path / "ddp", steps=3, checkpoint_every=3)
@@ -155,10 +159,7 @@ def test_data_pack_round_trip(tmp_path):
 
 # --- PRIMUS recipe through the same trainer ----------------------------------------------------------------
 
-from test_objectives import primus_config  # noqa: E402
-
-
-def test_primus_loss_goes_down_on_real_data(tmp_path):
+def test_primus_loss_goes_down_on_real_data(tmp_path, primus_config):
     cfg = primus_config(tmp_path, steps=60, lr=3e-3, checkpoint_every=100, real_fraction=1.0, batch_size=16,
                         primus={"nn_min_fill": 32, "queue_size": 64})
     trainer = Trainer(cfg, show_progress=False)
@@ -171,7 +172,7 @@ def test_primus_loss_goes_down_on_real_data(tmp_path):
         assert np.mean([t[key] for t in terms[-10:]]) < np.mean([t[key] for t in terms[:20] if key in t][:10])
 
 
-def test_primus_resume_restores_the_queue(tmp_path):
+def test_primus_resume_restores_the_queue(tmp_path, primus_config):
     over = dict(steps=6, checkpoint_every=3)
     status, full = pretrain(primus_config(tmp_path / "a", **over), show_progress=False)
     assert status == "done"
@@ -193,4 +194,4 @@ def test_recipe_and_architecture_must_match(tmp_path):
     with pytest.raises(ValueError, match="unknown recipe"):
         PretrainConfig.from_dict({"recipe": "simclr"})
     with pytest.raises(ValueError, match="valid"):
-        primus_config(tmp_path, sim_joints=["left_elbow_pocket"]).sim_joint_ids()
+        primus_config_for(tmp_path, sim_joints=["left_elbow_pocket"]).sim_joint_ids()
