@@ -12,7 +12,7 @@ import pytest
 from motionfm.geometry import quat_multiply
 from motionfm.skeleton import NUM_JOINTS, PARENTS, REST_DIRECTIONS
 
-DATA = Path(os.environ.get("MOTIONFM_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
+DATA = Path(os.environ.get("MOTIONFM_DATA") or Path(__file__).resolve().parents[1].parent / "shared" / "data")
 
 
 def need(relative: str) -> Path:
