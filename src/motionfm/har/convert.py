@@ -47,7 +47,7 @@ def _source_files(spec: DatasetSpec, root: Path) -> list[Path]:
 
 
 def _cache_key(spec: DatasetSpec, files: list[Path], window: int, stride: int) -> str:
-    h = hashlib.sha1(f"{CONVERT_VERSION}|{spec.name}|{window}|{stride}".encode())
+    h = hashlib.sha1(f"{CONVERT_VERSION}|{spec.name}|{window}|{stride}|{'|'.join(spec.classes)}".encode())
     for f in files:
         st = f.stat()
         h.update(f"{f.name}|{st.st_size}|{int(st.st_mtime)}".encode())
