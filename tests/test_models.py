@@ -67,12 +67,12 @@ def test_imu_text_model_embeddings_are_unit_vectors():
 
 # --- PRIMUS encoder -------------------------------------------------------------------------------------
 
-from motionfm.models import PrimusEncoder, PrimusModel, build_model, primus_config  # noqa: E402
+from motionfm.models import PrimusEncoder, PrimusModel, create_model, primus_config  # noqa: E402
 from motionfm.models.rnn import AdaptiveAvgPool  # noqa: E402
 
 
 def test_primus_parameter_count_and_layout():
-    model = build_model(ModelConfig(arch="primus", encoder="primus", embed_dim=512))
+    model = create_model(ModelConfig(arch="primus", encoder="primus", embed_dim=512))
     assert isinstance(model, PrimusModel)
     heads = [model.imu_proj, model.ss_head]  # multimodal and self-supervised heads, 512 -> 512
     assert all((h.in_features, h.out_features) == (512, 512) for h in heads)
@@ -134,6 +134,6 @@ def test_adaptive_pool_matches_torch(length):
 
 def test_unknown_architecture_and_config():
     with pytest.raises(ValueError, match="known: stgcn, primus"):
-        build_model(ModelConfig(arch="lstm"))
+        create_model(ModelConfig(arch="lstm"))
     with pytest.raises(ValueError, match="unknown PRIMUS config"):
-        build_model(ModelConfig(arch="primus", encoder="small"))
+        create_model(ModelConfig(arch="primus", encoder="small"))

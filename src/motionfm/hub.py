@@ -14,7 +14,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from .atomic import atomic_path
-from .models import ImuTextModel, ModelConfig, build_model
+from .models import ImuTextModel, create_model
 
 BUNDLED = Path(__file__).resolve().parent / "weights"
 CONFIG_FILE, WEIGHTS_FILE = "config.json", "model.safetensors"
@@ -57,7 +57,7 @@ def load_model(name_or_path: str | Path = "default", device: str | torch.device 
     """Load a saved model in eval mode. ``model.metadata`` holds what the folder's config.json says."""
     folder = resolve(name_or_path)
     info = read_config(folder)
-    model = build_model(ModelConfig(**info["model"]))
+    model = create_model(info["model"])
     model.load_state_dict(load_file(str(folder / WEIGHTS_FILE)))
     model.metadata = info.get("metadata", {})
     return model.to(device).eval()
