@@ -86,3 +86,16 @@ def test_sensor_sites_default_to_the_recipe(recipe, arch, encoder, sim_joints, s
     cfg = PretrainConfig.from_dict({"recipe": recipe, "model": {"arch": arch, "encoder": encoder},
                                     "sim_joints": sim_joints})
     assert cfg.sites() == sites and (cfg.sim_joint_ids() is None) == (not sites)
+
+
+@pytest.mark.parametrize("text, message", [("steps: ten\n", "steps must be an integer; got 'ten'"),
+                                           ("steps: [1,\n", "not valid YAML at line"),
+                                           ("recipe: unimts\nvideo_features: {cmu: v.npy}\n", "no video head")])
+def test_cli_reports_a_bad_config_in_one_line(tmp_path, text, message):
+    from typer.testing import CliRunner
+
+    from motionfm.cli import app
+    (tmp_path / "c.yaml").write_text(text)
+    result = CliRunner().invoke(app, ["pretrain", "--config", str(tmp_path / "c.yaml")])
+    assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1

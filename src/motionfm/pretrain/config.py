@@ -81,6 +81,7 @@ class PretrainConfig:
         for key, value in check_types(type(self), {f.name: getattr(self, f.name) for f in fields(self)}).items():
             setattr(self, key, value)
         check_types(ModelConfig, asdict(self.model), "model.")
+        check_types(PrimusRecipe, asdict(self.primus), "primus.")
         recipe = get_recipe(self.recipe)
         if self.model.arch != recipe.architecture:
             raise ValueError(f"recipe {self.recipe!r} trains model.arch {recipe.architecture!r}, not "
