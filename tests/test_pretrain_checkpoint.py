@@ -98,3 +98,10 @@ def test_cli_refuses_overwrite_and_damaged_resume_in_one_line(tmp_path):
     code, out = cli("--resume")
     assert code == 2 and "no readable checkpoint" in out and "Traceback" not in out and "weights_only" not in out
     assert cli("--overwrite")[0] == 0
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the refusal on a machine without CUDA")
+def test_cuda_without_a_gpu_is_refused_before_any_work(tmp_path):
+    with pytest.raises(ValueError, match="no CUDA GPU here: use device: auto or cpu"):
+        pretrain(pack_config(tmp_path, device="cuda"), show_progress=False)
+    assert not (tmp_path / "run" / "config.yaml").exists()

@@ -306,7 +306,7 @@ def pretrain(
     if export_pack is not None:
         try:
             data = build_data(cfg)
-        except (ValueError, FileNotFoundError) as err:
+        except (ValueError, OSError) as err:
             fail(str(err))
         data.encode_captions(load_text_encoder(cfg.model.text_encoder))
         files = save_pack(data, export_pack, build_settings(cfg))
@@ -316,7 +316,7 @@ def pretrain(
         return
     try:
         status, trainer = run_pretrain(cfg, resume=resume, overwrite=overwrite)
-    except (ValueError, FileNotFoundError) as err:
+    except (ValueError, OSError) as err:
         fail(str(err))
     if trainer.rank == 0:
         where = Path(cfg.out_dir)

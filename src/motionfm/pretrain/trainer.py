@@ -1,8 +1,9 @@
 """The training loop: contrastive pre-training of simulated + real IMU windows with captions, per recipe.
 
 Runs on CPU, one GPU, or many through torchrun (DDP, negatives gathered across ranks). Checkpoints are
-written atomically every ``checkpoint_every`` steps with optimizer, scheduler and generator states and
-resume exactly (``resume=True``); SIGTERM/SIGINT make the run save before it exits.
+written atomically every ``checkpoint_every`` steps with optimizer, scheduler and generator states (the
+newest two kept, checkpoint.py) and resume exactly (``resume=True``); SIGTERM/SIGINT make the run save
+before it exits. Every step's loss goes to out_dir/metrics.csv (metrics.py).
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ class StopRequested:
 def _setup_distributed(device: str) -> tuple[int, int, torch.device]:
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} asked for, but torch sees no CUDA GPU here: use device: auto or cpu")
     cuda = torch.cuda.is_available() and device in ("auto", "cuda")
     if world > 1 and not dist.is_initialized():
         dist.init_process_group("nccl" if cuda else "gloo")
@@ -125,6 +128,7 @@ class Trainer:
         return [e[0] for e in everyone], [e[1] for e in everyone]
 
     def save_checkpoint(self) -> None:
+        """Write the full training state (every rank's generators gathered) from rank 0."""
         gens, augs = self._gather_states()
         if self.rank != 0:
             return
@@ -152,6 +156,7 @@ class Trainer:
         return True
 
     def train_step(self) -> float:
+        """Draw, augment and optimise one batch; returns its loss (terms in ``self.terms``)."""
         cfg = self.config
         raw = draw(self.data, cfg.batch_size, self.gen, cfg.real_fraction, self.sim_joints)
         batch = self.recipe.make_batch(raw, cfg, self.device, self.aug_gen)
