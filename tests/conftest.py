@@ -73,25 +73,6 @@ def _isolated_cache(tmp_path_factory):
     mp.undo()
 
 
-def primus_config_for(out_dir, primus=None, **over):
-    """A tiny PRIMUS pre-training config (CMU mocap + USC-HAD, a few steps); building it reads no data."""
-    from motionfm.pretrain import PretrainConfig
-
-    base = dict(out_dir=str(out_dir), recipe="primus", model={"arch": "primus", "encoder": "primus-tiny", "embed_dim": 32},
-                motion_corpora=["cmu"], real_datasets=["usc-had"], max_clips=8, batch_size=8, steps=6,
-                warmup_steps=2, checkpoint_every=2, sim_joints=["right_wrist"], max_keep_joints=1,
-                primus={"queue_size": 32, "nn_min_fill": 8, **(primus or {})})
-    return PretrainConfig.from_dict({**base, **over})
-
-
-@pytest.fixture
-def primus_config():
-    """primus_config_for, for tests that train on its data: skips when CMU mocap or USC-HAD is absent."""
-    need("cmu_mocap")
-    need("usc_had")
-    return primus_config_for
-
-
 @pytest.fixture(scope="session")
 def dataset():
     """Load a registered data set (cached for the session), skipping when its files are absent."""
@@ -102,3 +83,75 @@ def dataset():
             need(f)
         return load_dataset(name, show_progress=False)
     return load
+
+
+def tiny_config(out_dir, **over):
+    """A seconds-long UniMTS pre-training config on 8 CMU clips + USC-HAD (skips without the data)."""
+    from motionfm.pretrain import PretrainConfig
+
+    need("cmu_mocap")
+    need("usc_had")
+    base = dict(out_dir=str(out_dir), model={"encoder": "tiny", "embed_dim": 32}, motion_corpora=["cmu"],
+                real_datasets=["usc-had"], max_clips=8, batch_size=8, steps=6, warmup_steps=2, checkpoint_every=2)
+    return PretrainConfig.from_dict({**base, **over})
+
+
+def primus_config(out_dir, primus=None, **over):
+    """The PRIMUS counterpart of tiny_config: primus-tiny encoder, one simulated site, a small queue."""
+    from motionfm.pretrain import PretrainConfig
+
+    need("cmu_mocap")
+    need("usc_had")
+    base = dict(out_dir=str(out_dir), recipe="primus", model={"arch": "primus", "encoder": "primus-tiny", "embed_dim": 32},
+                motion_corpora=["cmu"], real_datasets=["usc-had"], max_clips=8, batch_size=8, steps=6,
+                warmup_steps=2, checkpoint_every=2, sim_joints=["right_wrist"], max_keep_joints=1,
+                primus={"queue_size": 32, "nn_min_fill": 8, **(primus or {})})
+    return PretrainConfig.from_dict({**base, **over})
+
+
+def window_set(name: str, y, length: int = 200, seed: int = 0):
+    """A WindowSet of registry data set ``name`` (its class names), one right-hip sensor, classes ``y``,
+    random signals; every window in the train split."""
+    from motionfm.har import WindowSet, get_spec
+    from motionfm.skeleton import placement_to_joint
+
+    y = np.asarray(y, np.int64)
+    n = len(y)
+    x = np.random.default_rng(seed).normal(size=(n, length, 1, 6)).astype(np.float32)
+    return WindowSet(name=name, x=x, joints=np.full((n, 1), placement_to_joint("right_hip")), y=y,
+                     subject=np.zeros(n, np.int64), valid_len=np.full(n, length), split=np.full(n, "train"),
+                     class_names=list(get_spec(name).classes))
+
+
+def sim_material(real=(), lengths=(3, 250), window: int = 200, text_dim: int = 0):
+    """Material with simulated clips of ``lengths`` whose channel 0 of every joint counts samples (0, 1, ...),
+    one caption per clip ('clip 0', ...), corpus 'cmu', plus the given real window sets."""
+    import torch
+
+    from motionfm.pretrain import Material
+    from motionfm.pretrain.material import SimStore
+
+    base = Material.from_sources([], list(real), window) if real else None
+    captions = list(base.captions) if base else []
+    imu = np.zeros((sum(lengths), NUM_JOINTS, 6), np.float32)
+    imu[:, :, 0] = np.arange(sum(lengths))[:, None]
+    sim_caps = []
+    for k in range(len(lengths)):
+        sim_caps.append([len(captions)])
+        captions.append(f"clip {k}")
+    store = SimStore(imu, np.asarray(lengths, np.int64), sim_caps, {"cmu": (0, len(lengths))})
+    features = torch.randn(len(captions), text_dim, generator=torch.Generator().manual_seed(0)) if text_dim else None
+    return Material(window, store, base.real if base else [], captions, features)
+
+
+def pack_config(tmp_path, **over):
+    """A UniMTS config training from a synthetic data pack (2 clips + 2 USC-HAD windows, 4-d text features)
+    in tmp_path/pack: seconds per run, no data files needed."""
+    from motionfm.pretrain import PretrainConfig, save_pack
+
+    if not (tmp_path / "pack" / "meta.json").exists():
+        save_pack(sim_material([window_set("usc-had", [0, 1])], text_dim=4), tmp_path / "pack")
+    base = dict(out_dir=str(tmp_path / "run"), data_pack=str(tmp_path / "pack"), motion_corpora=["cmu"],
+                real_datasets=["usc-had"], steps=4, batch_size=4, warmup_steps=1, checkpoint_every=2,
+                model={"encoder": "tiny", "embed_dim": 8, "text_dim": 4})
+    return PretrainConfig.from_dict({**base, **over})

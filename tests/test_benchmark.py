@@ -18,6 +18,35 @@ def test_guard_refuses_seen_datasets():
     check_zero_shot_allowed("default", meta, "uci-har")  # held out: allowed
 
 
+@pytest.mark.parametrize("meta, dataset", [
+    ({"seen_datasets": ["DSADS"]}, "dsads"), ({"seen_datasets": ["dsads"]}, "DSADS"),
+    ({"seen_datasets": [" Usc-Had"]}, "usc-had"), ({"seen_datasets": [], "data": ["cmu", "UTD-MHAD"]}, "utd-mhad"),
+    ({"real_datasets": ["dsads"]}, "dsads"), ({}, "uci-har"), ({"recipe": "unimts", "steps": 10}, "uci-har")])
+def test_guard_normalises_names_and_refuses_models_without_provenance(meta, dataset):
+    with pytest.raises(SeenInPretrainingError, match="saw|records no pre-training data"):
+        check_zero_shot_allowed("m", meta, dataset)
+
+
+def test_bundled_model_keeps_zero_shot_on_uci_har():
+    from motionfm.hub import read_config
+    meta = read_config("default")["metadata"]
+    check_zero_shot_allowed("default", meta, "UCI-HAR")
+    with pytest.raises(SeenInPretrainingError):
+        check_zero_shot_allowed("default", meta, "usc-had")
+
+
+def test_evaluate_reports_no_zero_shot_for_a_model_without_provenance(tmp_path, dataset):
+    dataset("uci-har")
+    from motionfm.hub import load_model, save_model
+    save_model(load_model("default"), tmp_path / "m")  # the same weights, metadata dropped
+    out = tmp_path / "eval"
+    result = runner.invoke(app, ["evaluate", "--model", str(tmp_path / "m"), "--datasets", "uci-har", "--settings",
+                                 "zero-shot", "--seeds", "1", "--baselines", "none", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    records = json.loads((out / "results.json").read_text())
+    assert "records no pre-training data" in records[0]["skipped"] and "accuracy" not in records[0]
+
+
 def test_plan_covers_the_grid():
     tasks = plan(EvalConfig(["uci-har"], shots=(1, 5), seeds=2), "default")
     kinds = {(t.model, t.setting) for t in tasks}
@@ -90,7 +119,7 @@ def test_minirocket_baseline_on_synthetic_classes():
     assert scores.shape == (20, 2) and (scores.argmax(1) == test.y).mean() == 1.0
 
 
-def test_primus_linear_probe_through_the_evaluate_command(tmp_path, dataset, primus_config):
+def test_primus_linear_probe_through_the_evaluate_command(tmp_path, dataset):
     dataset("uci-har")
     from motionfm.pretrain import pretrain
 

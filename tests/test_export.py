@@ -22,8 +22,8 @@ def test_export_command(tmp_path):
 
 
 def test_primus_onnx_matches_pytorch(tmp_path):
-    from motionfm.models import ModelConfig, build_model
+    from motionfm.models import ModelConfig, create_model
 
-    model = build_model(ModelConfig(arch="primus", encoder="primus", embed_dim=512))
+    model = create_model(ModelConfig(arch="primus", encoder="primus", embed_dim=512))
     path = export_onnx(model, tmp_path / "p.onnx")
     assert check_onnx(model, path, batch=3) < 1e-4  # fixed 10 s windows (static pooling), length read from the file

@@ -67,12 +67,12 @@ def test_imu_text_model_embeddings_are_unit_vectors():
 
 # --- PRIMUS encoder -------------------------------------------------------------------------------------
 
-from motionfm.models import PrimusEncoder, PrimusModel, build_model, primus_config  # noqa: E402
+from motionfm.models import PrimusEncoder, PrimusModel, create_model, primus_config  # noqa: E402
 from motionfm.models.rnn import AdaptiveAvgPool  # noqa: E402
 
 
 def test_primus_parameter_count_and_layout():
-    model = build_model(ModelConfig(arch="primus", encoder="primus", embed_dim=512))
+    model = create_model(ModelConfig(arch="primus", encoder="primus", embed_dim=512))
     assert isinstance(model, PrimusModel)
     heads = [model.imu_proj, model.ss_head]  # multimodal and self-supervised heads, 512 -> 512
     assert all((h.in_features, h.out_features) == (512, 512) for h in heads)
@@ -134,6 +134,54 @@ def test_adaptive_pool_matches_torch(length):
 
 def test_unknown_architecture_and_config():
     with pytest.raises(ValueError, match="known: stgcn, primus"):
-        build_model(ModelConfig(arch="lstm"))
+        create_model(ModelConfig(arch="lstm"))
     with pytest.raises(ValueError, match="unknown PRIMUS config"):
-        build_model(ModelConfig(arch="primus", encoder="small"))
+        create_model(ModelConfig(arch="primus", encoder="small"))
+
+
+# --- the registry -------------------------------------------------------------------------------------------
+
+from motionfm.models import get_architecture, list_models  # noqa: E402
+
+
+def test_list_models_names_every_encoder_config():
+    assert {"stgcn-small", "stgcn-tiny", "stgcn-unimts-reference", "primus", "primus-tiny"} <= set(list_models())
+
+
+@pytest.mark.parametrize("name, cls, encoder", [("stgcn-tiny", "ImuTextModel", "tiny"),
+                                                ("primus-tiny", "PrimusModel", "primus-tiny")])
+def test_create_model_from_a_name_a_dict_or_a_config(name, cls, encoder):
+    by_name = create_model(name, embed_dim=16)
+    assert type(by_name).__name__ == cls and by_name.config.encoder == encoder and by_name.config.embed_dim == 16
+    by_dict = create_model(by_name.config.to_dict())
+    assert by_dict.config == by_name.config
+    assert by_dict.state_dict().keys() == create_model(by_name.config).state_dict().keys()
+    with pytest.raises(ValueError, match="unknown model 'stgcn-huge'; known: .*stgcn-small"):
+        create_model("stgcn-huge")
+    with pytest.raises(ValueError, match="unknown model config keys: width"):
+        create_model(name, width=3)
+
+
+def test_bundled_weights_load_through_the_registry():
+    from safetensors.torch import load_file
+
+    from motionfm.hub import read_config, resolve
+    model = create_model(read_config("default")["model"])
+    model.load_state_dict(load_file(str(resolve("default") / "model.safetensors")))  # keys and shapes unchanged
+
+
+@pytest.mark.parametrize("arch, dynamic", [("stgcn", True), ("primus", False)])
+def test_architecture_records(arch, dynamic):
+    assert get_architecture(arch).onnx_dynamic_time is dynamic and get_architecture(arch).encoder_names
+
+
+def test_models_import_nothing_from_training_code():
+    import ast
+    from pathlib import Path
+
+    import motionfm.models
+    training = ("pretrain", "feature_queue", "objectives", "trainer")
+    for path in Path(motionfm.models.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                assert not any(t in (node.module or "") for t in training), f"{path.name} imports {node.module}"

@@ -283,6 +283,8 @@ def export(
 def pretrain(
     config: Path = typer.Option(..., "--config", help="YAML or JSON pre-training config"),
     resume: bool = typer.Option(False, "--resume", help="continue from the checkpoint in out_dir"),
+    overwrite: bool = typer.Option(False, "--overwrite",
+                                   help="start again in an out_dir that holds a checkpoint (it is removed)"),
     steps: int = typer.Option(None, "--steps", help="override the number of steps"),
     out_dir: Path = typer.Option(None, "--out-dir", help="override the output folder"),
     export_pack: Path = typer.Option(None, "--export-pack",
@@ -290,28 +292,30 @@ def pretrain(
                                           "for training elsewhere with data_pack: FOLDER"),
 ) -> None:
     """Pre-train an IMU encoder (CPU, GPU, or several via torchrun). SIGTERM/SIGINT save a checkpoint first."""
-    from .pretrain import PretrainConfig, build_data, pretrain as run_pretrain
+    from .pretrain import PretrainConfig, build_data, pretrain as run_pretrain, save_pack
+    from .pretrain.build import build_settings
     from .text import load_text_encoder
 
     try:
         cfg = PretrainConfig.from_file(config)
+        overrides = {"steps": steps, "out_dir": None if out_dir is None else str(out_dir)}
+        cfg = cfg.replace(**{k: v for k, v in overrides.items() if v is not None})
     except (OSError, ValueError, TypeError) as err:
         fail(f"{config}: {err}")
-    if steps is not None:
-        cfg.steps = steps
-    if out_dir is not None:
-        cfg.out_dir = str(out_dir)
     if export_pack is not None:
-        data = build_data(cfg)
+        try:
+            data = build_data(cfg)
+        except (ValueError, OSError) as err:
+            fail(str(err))
         data.encode_captions(load_text_encoder(cfg.model.text_encoder))
-        files = data.save_pack(export_pack)
+        files = save_pack(data, export_pack, build_settings(cfg))
         size = sum(f.stat().st_size for f in files) / 1e6
         console.print(f"wrote a pack of {len(files)} files ({size:.0f} MB) to {export_pack}: "
                       f"{data.n_sim} clips, {data.n_real} real windows, {len(data.captions)} captions")
         return
     try:
-        status, trainer = run_pretrain(cfg, resume=resume)
-    except (ValueError, FileNotFoundError) as err:
+        status, trainer = run_pretrain(cfg, resume=resume, overwrite=overwrite)
+    except (ValueError, OSError) as err:
         fail(str(err))
     if trainer.rank == 0:
         where = Path(cfg.out_dir)

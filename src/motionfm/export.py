@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from .atomic import atomic_path
-from .models import ImuTextModel
+from .models import ImuTextModel, get_architecture
 
 
 class ImuEmbedding(nn.Module):
@@ -27,7 +27,7 @@ class ImuEmbedding(nn.Module):
 def dynamic_time(model: ImuTextModel) -> bool:
     """Whether the exported graph takes any window length (ST-GCN) or only the exported one (PRIMUS: its
     adaptive pooling needs a static length in ONNX)."""
-    return model.config.arch != "primus"
+    return get_architecture(model.config.arch).onnx_dynamic_time
 
 
 def export_onnx(model: ImuTextModel, path: str | Path, opset: int = 17, time: int = 200) -> Path:

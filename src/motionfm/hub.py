@@ -13,7 +13,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from .atomic import atomic_path
-from .models import ImuTextModel, ModelConfig, build_model
+from .models import ImuTextModel, create_model
 from .windows import RATE_HZ
 
 BUNDLED = Path(__file__).resolve().parent / "weights"
@@ -63,7 +63,7 @@ def load_model(name_or_path: str | Path = "default", device: str | torch.device 
     if rate != RATE_HZ:
         raise ValueError(f"{folder} was trained on {rate:g} Hz windows but motionfm feeds {RATE_HZ:g} Hz ones; "
                          f"use a model trained at {RATE_HZ:g} Hz")
-    model = build_model(ModelConfig(**info["model"]))
+    model = create_model(info["model"])
     model.load_state_dict(load_file(str(folder / WEIGHTS_FILE)))
     model.metadata = info.get("metadata", {})
     return model.to(device).eval()

@@ -17,7 +17,7 @@ import torch
 from ..adapt import FineTuneConfig, embed, few_shot_indices, fine_tune, label_matrix, linear_probe, predict_logits, probe_predict
 from ..atomic import atomic_path
 from ..har import WindowSet, get_spec, load_dataset
-from ..models import ImuTextModel, build_model
+from ..models import ImuTextModel, create_model
 from ..windows import CanonicalWindows
 from .metrics import classification_metrics, confusion
 
@@ -29,12 +29,35 @@ class SeenInPretrainingError(ValueError):
     """Zero-shot was asked on a data set the model saw during pre-training."""
 
 
+PROVENANCE_KEYS = ("seen_datasets", "real_datasets", "data")
+
+
+def _registry_name(name: str) -> str:
+    try:
+        return get_spec(name).name
+    except ValueError:  # a motion corpus, or a data set this version does not know
+        return name.strip().lower()
+
+
+def seen_in_pretraining(metadata: dict) -> set[str] | None:
+    """Data sets (registry spelling) a model's metadata says it was pre-trained on: ``seen_datasets``,
+    ``real_datasets`` and the ``data`` mix together; None when it records none of them (no provenance)."""
+    if not any(k in metadata for k in PROVENANCE_KEYS):
+        return None
+    return {_registry_name(n) for k in PROVENANCE_KEYS for n in metadata.get(k) or []}
+
+
 def check_zero_shot_allowed(model_name: str, metadata: dict, dataset: str) -> None:
-    """Raise SeenInPretrainingError when ``dataset`` is listed as seen in the model's pre-training metadata."""
-    seen = set(metadata.get("seen_datasets", [])) | set(metadata.get("real_datasets", []))
-    if dataset in seen:
+    """Raise SeenInPretrainingError when the model's metadata lists ``dataset`` (in any spelling) as seen in
+    pre-training, or records no pre-training data at all (then it may have seen anything)."""
+    seen = seen_in_pretraining(metadata)
+    if seen is None:
         raise SeenInPretrainingError(
-            f"{model_name} saw {dataset} during pre-training (seen_datasets: {', '.join(sorted(seen))}); "
+            f"{model_name} records no pre-training data (no seen_datasets in its config.json), so it may have "
+            f"seen {dataset}; zero-shot needs a model whose metadata lists what it was pre-trained on")
+    if _registry_name(dataset) in seen:
+        raise SeenInPretrainingError(
+            f"{model_name} saw {_registry_name(dataset)} during pre-training (seen_datasets: {', '.join(sorted(seen))}); "
             f"a zero-shot figure on it would not be zero-shot. Use a model pre-trained without it.")
 
 
@@ -129,7 +152,7 @@ class Evaluator:
         if task.model != "random-init":
             return self.model
         torch.manual_seed(task.seed)
-        return build_model(self.model.config).to(self.config.device)
+        return create_model(self.model.config).to(self.config.device)
 
     def run_task(self, task: Task) -> dict:
         ws, train, val, test = self.data(task.dataset)

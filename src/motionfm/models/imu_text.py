@@ -9,10 +9,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..losses import ClipLoss
-from .rnn import PrimusConfig, PrimusEncoder, primus_config
-from .stgcn import STGCN, STGCNConfig, stgcn_config
-
-ARCHITECTURES = ("stgcn", "primus")
+from .encoders import get_encoder
+from .rnn import PrimusConfig
+from .stgcn import STGCNConfig
 
 
 @dataclass
@@ -29,11 +28,8 @@ class ModelConfig:
     video_dim: int = 0  # > 0: a projection for precomputed video features (PRIMUS)
 
     def encoder_config(self) -> STGCNConfig | PrimusConfig:
-        if self.arch == "stgcn":
-            return stgcn_config(self.encoder, **self.encoder_overrides)
-        if self.arch == "primus":
-            return primus_config(self.encoder, **self.encoder_overrides)
-        raise ValueError(f"unknown architecture {self.arch!r}; known: {', '.join(ARCHITECTURES)}")
+        """The named encoder configuration of ``arch`` with ``encoder_overrides`` applied."""
+        return get_encoder(self.arch).config(self.encoder, **self.encoder_overrides)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -41,8 +37,7 @@ class ModelConfig:
 
 def build_encoder(config: ModelConfig) -> nn.Module:
     """The IMU encoder named by the config; it maps ((B, T, 22, C), mask) -> (B, out_dim)."""
-    encoder = config.encoder_config()
-    return PrimusEncoder(encoder) if isinstance(encoder, PrimusConfig) else STGCN(encoder)
+    return get_encoder(config.arch).module(config.encoder_config())
 
 
 class ImuTextModel(nn.Module):

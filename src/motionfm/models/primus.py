@@ -13,7 +13,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..feature_queue import Neighbours
 from ..losses import nearest_neighbour_loss, nt_xent
 from .imu_text import ImuTextModel, ModelConfig
 
@@ -27,6 +26,17 @@ class PrimusWeights:
     mm: float = 1.0
     nn: float = 1.0
     ss_temperature: float = 0.1
+
+
+@dataclass
+class Neighbours:
+    """Features of the support-set rows retrieved for each window of a batch (PRIMUS's L_nn positives)."""
+
+    imu: torch.Tensor  # (B, d) IMU embeddings stored when the row was pushed
+    text: torch.Tensor  # (B, text_dim) frozen text features
+    text_id: torch.Tensor  # (B,) caption ids (equal captions -> equal ids)
+    video: torch.Tensor | None  # (B, video_dim) frozen video features, or None without video
+    has_video: torch.Tensor  # (B,) bool
 
 
 @dataclass
@@ -82,7 +92,3 @@ class PrimusModel(ImuTextModel):
     def _video_ok(self, video: torch.Tensor | None, has_video: torch.Tensor | None) -> bool:
         return self.video_proj is not None and video is not None and has_video is not None
 
-
-def build_model(config: ModelConfig) -> ImuTextModel:
-    """The model class for the config's architecture (PrimusModel for 'primus', else ImuTextModel)."""
-    return PrimusModel(config) if config.arch == "primus" else ImuTextModel(config)

@@ -1,4 +1,4 @@
-"""What one pre-training step optimises, per recipe: UniMTS (IMU-text InfoNCE) or PRIMUS (ss + mm + nn).
+"""What one pre-training step optimises: UniMTS (IMU-text InfoNCE) or PRIMUS (ss + mm + nn); recipes.py says which.
 
 An objective turns a sampled batch into (loss, {term: value}) through the (possibly DDP-wrapped) model,
 and carries whatever state must survive a checkpoint (PRIMUS: the nearest-neighbour feature queue).
@@ -11,13 +11,11 @@ from dataclasses import asdict, dataclass, field
 import torch
 from torch import nn
 
-from .augment import augment_view, check_augmentations
+from ..augment import augment_view, check_augmentations
+from ..losses import gather
+from ..models import PrimusWeights
+from .batch import Batch
 from .feature_queue import FeatureQueue
-from .losses import gather
-from .models import PrimusWeights
-from .pretrain_data import Batch
-
-RECIPES = ("unimts", "primus")
 
 
 @dataclass
@@ -54,6 +52,8 @@ class ClipObjective:
         loss = net(batch.x, batch.mask, text_features[batch.caption], batch.caption)
         return loss, {}
 
+    term_names: tuple[str, ...] = ()  # no separate terms: the loss is the InfoNCE
+
     def state_dict(self) -> dict:
         return {}
 
@@ -68,6 +68,7 @@ class PrimusObjective:
     def __init__(self, recipe: PrimusRecipe, embed_dim: int, text_dim: int, video_dim: int,
                  device: torch.device) -> None:
         self.recipe = recipe
+        self.term_names = tuple(k for k in ("ss", "mm", "nn") if getattr(recipe, k))
         self.queue = FeatureQueue(recipe.queue_size, embed_dim, text_dim, video_dim, device)
 
     def __call__(self, net: nn.Module, batch: Batch, text_features: torch.Tensor,
@@ -97,12 +98,3 @@ class PrimusObjective:
     def load_state_dict(self, state: dict) -> None:
         self.queue.load_state_dict(state["queue"])
 
-
-def make_objective(recipe: str, primus: PrimusRecipe, embed_dim: int, text_dim: int, video_dim: int,
-                   device: torch.device) -> ClipObjective | PrimusObjective:
-    """The objective of a recipe name ('unimts' or 'primus')."""
-    if recipe == "unimts":
-        return ClipObjective()
-    if recipe == "primus":
-        return PrimusObjective(primus, embed_dim, text_dim, video_dim, device)
-    raise ValueError(f"unknown recipe {recipe!r}; known: {', '.join(RECIPES)}")

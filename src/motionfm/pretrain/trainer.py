@@ -1,106 +1,36 @@
-"""Pre-training (UniMTS recipe): contrastive alignment of simulated + real IMU windows with captions.
+"""The training loop: contrastive pre-training of simulated + real IMU windows with captions, per recipe.
 
 Runs on CPU, one GPU, or many through torchrun (DDP, negatives gathered across ranks). Checkpoints are
-written atomically every ``checkpoint_every`` steps with optimizer, scheduler and generator states and
-resume exactly (``resume=True``); SIGTERM/SIGINT make the run save before it exits.
+written atomically every ``checkpoint_every`` steps with optimizer, scheduler and generator states (the
+newest two kept, checkpoint.py) and resume exactly (``resume=True``); SIGTERM/SIGINT make the run save
+before it exits. Every step's loss goes to out_dir/metrics.csv (metrics.py).
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import signal
 import sys
 import time
-from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.distributed as dist
 import yaml
 from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
-from .atomic import atomic_path
-from .corpora import load_corpus
-from .har import load_dataset
-from .hub import save_model
-from .models import ModelConfig, build_model
-from .objectives import RECIPES, PrimusRecipe, make_objective
-from .pretrain_data import PretrainData, load_real
-from .simulate import SimConfig
-from .skeleton import placement_to_joint
-from .text import load_text_encoder
+from ..hub import save_model
+from ..models import create_model
+from ..text import load_text_encoder
+from .build import build_data
+from .checkpoint import CHECKPOINT, checkpoint_paths, check_same_run, read_checkpoint, write_checkpoint
+from .config import PretrainConfig
+from .metrics import METRICS, MetricsLog
+from .sampler import draw
 
-CHECKPOINT = "checkpoint.pt"
-
-
-@dataclass
-class PretrainConfig:
-    """Everything a pre-training run depends on; written next to its checkpoints as config.yaml."""
-
-    out_dir: str = "runs/pretrain"
-    recipe: str = "unimts"  # or "primus" (with model.arch: primus)
-    model: ModelConfig = field(default_factory=ModelConfig)
-    primus: PrimusRecipe = field(default_factory=PrimusRecipe)  # used by the primus recipe
-    motion_corpora: list[str] = field(default_factory=lambda: ["bandai-namco", "cmu"])
-    real_datasets: list[str] = field(default_factory=list)
-    exclude: list[str] = field(default_factory=lambda: ["uci-har"])
-    real_fraction: float = 0.3
-    data_pack: str | None = None  # a folder written by `motionfm pretrain --export-pack`: used instead
-    max_clips: int = 0  # per corpus; 0 = all
-    data_root: str | None = None
-    window_s: float = 10.0
-    noise: bool = True
-    offset_std: float = 0.02
-    max_keep_joints: int = 5
-    rotate: bool = True  # random sensor rotation of every window
-    sim_joints: list[str] = field(default_factory=list)  # placements simulated windows offer; [] = all 22
-    video_features: dict[str, str] = field(default_factory=dict)  # source name -> .npy (items, video_dim)
-    batch_size: int = 64
-    steps: int = 2000
-    lr: float = 1e-3
-    weight_decay: float = 1e-4
-    warmup_steps: int = 100
-    checkpoint_every: int = 200
-    seed: int = 0
-    device: str = "auto"
-    amp: bool = True  # bfloat16 autocast on GPU
-
-    @classmethod
-    def from_dict(cls, data: dict) -> PretrainConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ValueError(f"unknown config keys: {', '.join(sorted(unknown))}")
-        data = dict(data)
-        if isinstance(data.get("model"), dict):
-            data["model"] = ModelConfig(**data["model"])
-        if isinstance(data.get("primus"), dict):
-            data["primus"] = PrimusRecipe(**data["primus"])
-        return cls(**data)
-
-    def __post_init__(self) -> None:
-        if self.recipe not in RECIPES:
-            raise ValueError(f"unknown recipe {self.recipe!r}; known: {', '.join(RECIPES)}")
-        if (self.recipe == "primus") != (self.model.arch == "primus"):
-            raise ValueError(f"recipe {self.recipe!r} does not train model.arch {self.model.arch!r}: "
-                             "the primus recipe goes with arch primus, unimts with stgcn")
-
-    def sim_joint_ids(self) -> list[int] | None:
-        """Joint indices of ``sim_joints`` (None: all joints); unknown placements raise listing valid ones."""
-        return [placement_to_joint(p) for p in self.sim_joints] if self.sim_joints else None
-
-    @classmethod
-    def from_file(cls, path: str | Path) -> PretrainConfig:
-        """Load from YAML (.yaml/.yml) or JSON."""
-        text = Path(path).read_text()
-        return cls.from_dict((yaml.safe_load(text) if str(path).endswith((".yaml", ".yml")) else json.loads(text)) or {})
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+__all__ = ["CHECKPOINT", "METRICS", "Trainer", "lr_lambda", "pretrain"]
 
 
 class StopRequested:
@@ -126,6 +56,8 @@ class StopRequested:
 def _setup_distributed(device: str) -> tuple[int, int, torch.device]:
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} asked for, but torch sees no CUDA GPU here: use device: auto or cpu")
     cuda = torch.cuda.is_available() and device in ("auto", "cuda")
     if world > 1 and not dist.is_initialized():
         dist.init_process_group("nccl" if cuda else "gloo")
@@ -145,28 +77,6 @@ def lr_lambda(config: PretrainConfig):
         progress = (step - config.warmup_steps) / max(1, config.steps - config.warmup_steps)
         return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
     return factor
-
-
-def build_data(config: PretrainConfig, show_progress: bool = True) -> PretrainData:
-    """Simulate (cached) the motion corpora and load the real data sets named in the config (or read a pack),
-    then attach the configured video features.
-
-    Real windows do not overlap here (stride = window): crops of simulated clips are random anyway.
-    """
-    data = PretrainData.load_pack(config.data_pack) if config.data_pack else _from_sources(config, show_progress)
-    for source, path in config.video_features.items():
-        data.attach_video(source, np.load(path))
-    return data
-
-
-def _from_sources(config: PretrainConfig, show_progress: bool) -> PretrainData:
-    sim = SimConfig(noise=config.noise, offset_std=config.offset_std, seed=config.seed)
-    track = (lambda it: tqdm(it, desc="simulating", leave=False)) if show_progress else (lambda it: it)
-    corpora = [load_corpus(name, sim, config.data_root, config.max_clips, track) for name in config.motion_corpora]
-    real = load_real(config.real_datasets, config.exclude,
-                     lambda n: load_dataset(n, config.data_root, config.window_s, config.window_s,
-                                            show_progress=show_progress))
-    return PretrainData(corpora, real, int(round(config.window_s * 20)))
 
 
 class Trainer:
@@ -190,12 +100,11 @@ class Trainer:
         torch.manual_seed(config.seed)
         if self.data.video_dim and config.model.video_dim != self.data.video_dim:
             raise ValueError(f"video features are {self.data.video_dim}-d; set model.video_dim: {self.data.video_dim}")
-        self.model = build_model(config.model).to(self.device)
-        self.objective = make_objective(config.recipe, config.primus, config.model.embed_dim, config.model.text_dim,
-                                        config.model.video_dim, self.device)
+        self.recipe = config.recipe_record()
+        self.model = create_model(config.model).to(self.device)
+        self.objective = self.recipe.objective(config, self.device)
         self.sim_joints = config.sim_joint_ids()
-        # PRIMUS ablations leave heads unused; DDP must not wait for their gradients
-        self.ddp = (DistributedDataParallel(self.model, find_unused_parameters=config.recipe == "primus")
+        self.ddp = (DistributedDataParallel(self.model, find_unused_parameters=self.recipe.find_unused_parameters)
                     if self.world > 1 else None)
         self.terms: dict[str, float] = {}
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
@@ -203,6 +112,8 @@ class Trainer:
         self.gen = torch.Generator().manual_seed(config.seed * 1000 + self.rank)
         self.aug_gen = torch.Generator(device=self.device).manual_seed(config.seed * 1000 + 500 + self.rank)
         self.step = 0
+        self.last_lr = config.lr
+        self.metrics = MetricsLog(self.out, self.objective.term_names)
 
     def _barrier(self) -> None:
         if self.world > 1:
@@ -217,20 +128,22 @@ class Trainer:
         return [e[0] for e in everyone], [e[1] for e in everyone]
 
     def save_checkpoint(self) -> None:
+        """Write the full training state (every rank's generators gathered) from rank 0."""
         gens, augs = self._gather_states()
         if self.rank != 0:
             return
         state = {"step": self.step, "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
                  "scheduler": self.scheduler.state_dict(), "gen": gens, "aug_gen": augs,
                  "objective": self.objective.state_dict(), "config": self.config.to_dict(), "world": self.world}
-        with atomic_path(self.out / CHECKPOINT) as tmp:
-            torch.save(state, tmp)
+        write_checkpoint(self.out, state)
 
     def load_checkpoint(self) -> bool:
-        path = self.out / CHECKPOINT
-        if not path.exists():
+        """Restore the newest readable checkpoint of out_dir (False when there is none); refuses one written
+        by another run (model, batch size, seed, recipe) or by another number of processes."""
+        state = read_checkpoint(self.out, self.device)
+        if state is None:
             return False
-        state = torch.load(path, map_location=self.device, weights_only=True)
+        check_same_run(state["config"], self.config.to_dict())
         if state["world"] != self.world:
             raise ValueError(f"checkpoint was written by {state['world']} processes; resume with the same number")
         self.model.load_state_dict(state["model"])
@@ -243,13 +156,15 @@ class Trainer:
         return True
 
     def train_step(self) -> float:
+        """Draw, augment and optimise one batch; returns its loss (terms in ``self.terms``)."""
         cfg = self.config
-        batch = self.data.sample(cfg.batch_size, self.gen, cfg.real_fraction, self.aug_gen, self.device,
-                                 cfg.max_keep_joints, self.sim_joints, cfg.rotate)
+        raw = draw(self.data, cfg.batch_size, self.gen, cfg.real_fraction, self.sim_joints)
+        batch = self.recipe.make_batch(raw, cfg, self.device, self.aug_gen)
         net = self.ddp or self.model
         self.model.train()
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=cfg.amp and self.device.type == "cuda"):
             loss, self.terms = self.objective(net, batch, self.text_features, self.aug_gen)
+        self.last_lr = self.optimizer.param_groups[0]["lr"]
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
@@ -262,9 +177,21 @@ class Trainer:
         cfg = self.config
         bar = tqdm(total=cfg.steps, initial=self.step, disable=not self.show_progress, desc="pretrain")
         start, first = time.perf_counter(), self.step
+        if self.rank == 0:
+            self.metrics.start(self.step)
+        try:
+            return self._loop(bar, start, first, stop_after)
+        finally:
+            bar.close()
+            self.metrics.close()
+
+    def _loop(self, bar: tqdm, start: float, first: int, stop_after: int | None) -> str:
+        cfg = self.config
         with StopRequested() as stop:
             while self.step < cfg.steps:
                 loss = self.train_step()
+                if self.rank == 0:
+                    self.metrics.write(self.step, loss, self.last_lr, self.terms)
                 rate = (self.step - first) * cfg.batch_size * self.world / (time.perf_counter() - start)
                 bar.update(1)
                 bar.set_postfix(loss=f"{loss:.3f}", **{k: f"{v:.3f}" for k, v in self.terms.items()},
@@ -274,24 +201,37 @@ class Trainer:
                 if self.step % cfg.checkpoint_every == 0 or interrupted or halt or self.step == cfg.steps:
                     self.save_checkpoint()
                 if interrupted or halt:
-                    bar.close()
                     return "interrupted" if interrupted else "stopped"
-        bar.close()
         if self.rank == 0:
             save_model(self.model, self.out / "model", self.metadata())
         return "done"
 
     def metadata(self) -> dict:
+        """What the saved model records about its training; provenance comes from the material trained on."""
         cfg = self.config
-        return {"recipe": cfg.recipe, "architecture": cfg.model.arch, "steps": self.step, "sim_joints": cfg.sim_joints, "motion_corpora": cfg.motion_corpora,
-                "real_datasets": cfg.real_datasets, "data": self.data.names, "excluded": cfg.exclude,
-                "seen_datasets": sorted(set(cfg.real_datasets)), "window_s": cfg.window_s,
+        data = self.data
+        return {"recipe": cfg.recipe, "architecture": cfg.model.arch, "steps": self.step, "sim_joints": cfg.sites(),
+                "motion_corpora": data.corpora, "real_datasets": [r.name for r in data.real], "data": data.names,
+                "excluded": cfg.exclude, "seen_datasets": data.seen_datasets, "window_s": cfg.window_s,
                 "command": " ".join(sys.argv), "pretrain_config": cfg.to_dict()}
 
 
 def pretrain(config: PretrainConfig, resume: bool = False, stop_after: int | None = None,
-             show_progress: bool = True) -> tuple[str, Trainer]:
-    """Run (or resume) pre-training; returns (status, trainer). The model lands in out_dir/model."""
+             show_progress: bool = True, overwrite: bool = False) -> tuple[str, Trainer]:
+    """Run (or resume) pre-training; returns (status, trainer). The model lands in out_dir/model.
+
+    A folder that already holds a checkpoint is refused unless ``resume`` (continue it) or ``overwrite``
+    (its checkpoints and metrics are removed and the run starts again).
+    """
+    out = Path(config.out_dir)
+    existing = checkpoint_paths(out)
+    if existing and not resume:
+        if not overwrite:
+            raise ValueError(f"{out} already holds a training checkpoint ({existing[0].name}): continue it with "
+                             "--resume, or start again with --overwrite")
+        if int(os.environ.get("RANK", "0")) == 0:
+            for path in [*existing, out / METRICS]:
+                path.unlink(missing_ok=True)
     trainer = Trainer(config, show_progress)
     if resume and not trainer.load_checkpoint() and trainer.rank == 0:
         print(f"no checkpoint in {config.out_dir}: starting from scratch", file=sys.stderr)

@@ -7,22 +7,10 @@ position, fill count) goes into training checkpoints.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 import torch.nn.functional as F
 
-
-@dataclass
-class Neighbours:
-    """Features of the retrieved rows, aligned with the query batch."""
-
-    index: torch.Tensor  # (B,) rows of the queue
-    imu: torch.Tensor  # (B, d) IMU embeddings stored when the row was pushed
-    text: torch.Tensor  # (B, text_dim) frozen text features
-    text_id: torch.Tensor  # (B,) caption ids (equal captions -> equal ids)
-    video: torch.Tensor | None  # (B, video_dim) frozen video features, or None without video
-    has_video: torch.Tensor  # (B,) bool
+from ..models import Neighbours
 
 
 class FeatureQueue:
@@ -84,7 +72,7 @@ class FeatureQueue:
     def take(self, index: torch.Tensor) -> Neighbours:
         """The stored features of rows ``index``."""
         video = None if self.video is None else self.video[index]
-        return Neighbours(index, self.imu[index], self.text[index], self.text_id[index], video, self.has_video[index])
+        return Neighbours(self.imu[index], self.text[index], self.text_id[index], video, self.has_video[index])
 
     def state_dict(self) -> dict:
         """Everything needed to continue exactly (for checkpoints)."""

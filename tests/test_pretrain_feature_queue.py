@@ -2,7 +2,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from motionfm.feature_queue import FeatureQueue
+from motionfm.pretrain.feature_queue import FeatureQueue
 
 
 def _filled(size=10, n=None, video_dim=0, seed=0):

@@ -1,0 +1,216 @@
+"""PretrainConfig: everything a run depends on, checked (types, names, recipe) before any work starts."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import yaml
+
+from .. import corpora
+from ..har import get_spec
+from ..models import ModelConfig
+from ..skeleton import placement_to_joint
+from ..windows import RATE_HZ
+from .objectives import PrimusRecipe
+from .recipes import Recipe, get_recipe
+
+
+@dataclass
+class PretrainConfig:
+    """Everything a pre-training run depends on; written next to its checkpoints as config.yaml."""
+
+    out_dir: str = "runs/pretrain"
+    recipe: str = "unimts"  # a key of recipes.RECIPES; model.arch must be the recipe's architecture
+    model: ModelConfig = field(default_factory=ModelConfig)
+    primus: PrimusRecipe = field(default_factory=PrimusRecipe)  # used by the primus recipe
+    motion_corpora: list[str] = field(default_factory=lambda: ["bandai-namco", "cmu"])
+    real_datasets: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=lambda: ["uci-har"])
+    real_fraction: float = 0.3
+    data_pack: str | None = None  # a folder written by `motionfm pretrain --export-pack`: used instead
+    max_clips: int = 0  # per corpus; 0 = all
+    data_root: str | None = None
+    window_s: float = 10.0
+    noise: bool = True
+    offset_std: float = 0.02
+    max_keep_joints: int = 5
+    rotate: bool = True  # random sensor rotation of every window
+    sim_joints: list[str] | None = None  # placements simulated windows offer; None = the recipe's, [] = all 22
+    video_features: dict[str, str] = field(default_factory=dict)  # source name -> .npy (items, video_dim)
+    batch_size: int = 64
+    steps: int = 2000
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    warmup_steps: int = 100
+    checkpoint_every: int = 200
+    seed: int = 0
+    device: str = "auto"
+    amp: bool = True  # bfloat16 autocast on GPU
+
+    @classmethod
+    def from_dict(cls, data: dict) -> PretrainConfig:
+        """Build from plain values (a parsed YAML/JSON file); ValueError naming the first bad key."""
+        if not isinstance(data, dict):
+            raise ValueError(f"a pre-training config is a mapping of keys to values; got {type(data).__name__}")
+        data = check_types(cls, data)
+        if isinstance(data.get("model"), dict):
+            data["model"] = ModelConfig(**check_types(ModelConfig, data["model"], "model."))
+        if isinstance(data.get("primus"), dict):
+            data["primus"] = PrimusRecipe(**check_types(PrimusRecipe, data["primus"], "primus."))
+        return cls(**data)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> PretrainConfig:
+        """Load from YAML (.yaml/.yml) or JSON; ValueError for unreadable or malformed files."""
+        text = Path(path).read_text()
+        try:
+            data = yaml.safe_load(text) if str(path).endswith((".yaml", ".yml")) else json.loads(text)
+        except yaml.YAMLError as err:
+            mark = getattr(err, "problem_mark", None)
+            where = f" at line {mark.line + 1}" if mark is not None else ""
+            raise ValueError(f"not valid YAML{where}: {getattr(err, 'problem', None) or err}") from None
+        except json.JSONDecodeError as err:
+            raise ValueError(f"not valid JSON at line {err.lineno}: {err.msg}") from None
+        return cls.from_dict(data or {})
+
+    def __post_init__(self) -> None:
+        for key, value in check_types(type(self), {f.name: getattr(self, f.name) for f in fields(self)}).items():
+            setattr(self, key, value)
+        check_types(ModelConfig, asdict(self.model), "model.")
+        check_types(PrimusRecipe, asdict(self.primus), "primus.")
+        recipe = get_recipe(self.recipe)
+        if self.model.arch != recipe.architecture:
+            raise ValueError(f"recipe {self.recipe!r} trains model.arch {recipe.architecture!r}, not "
+                             f"{self.model.arch!r}: set model.arch: {recipe.architecture}")
+        try:
+            self.model.encoder_config()
+        except TypeError as err:
+            raise ValueError(f"model.encoder_overrides: {err}") from None
+        if self.video_features and not recipe.video:
+            raise ValueError(f"recipe {self.recipe!r} has no video head, so video_features would be ignored: "
+                             "remove them or use a recipe with video (primus)")
+        self.real_datasets = [get_spec(n).name for n in self.real_datasets]
+        self.exclude = [get_spec(n).name for n in self.exclude]
+        check_not_excluded(self.real_datasets, self.exclude)
+        for name in self.real_datasets:
+            if get_spec(name).supervised_only:
+                raise ValueError(f"{name} has no class names, so it cannot give IMU-text pairs")
+        for name in self.motion_corpora:
+            corpora._inputs(name, Path("."))  # ValueError naming the known corpora
+        self.sim_joint_ids()
+        _check_ranges(self)
+
+    def recipe_record(self) -> Recipe:
+        return get_recipe(self.recipe)
+
+    def sites(self) -> list[str]:
+        """Placements simulated windows offer: ``sim_joints``, or the recipe's when unset ([] = all 22)."""
+        return list(self.recipe_record().sensor_sites) if self.sim_joints is None else list(self.sim_joints)
+
+    def sim_joint_ids(self) -> list[int] | None:
+        """Joint indices of the offered placements (None: all joints); unknown placements raise listing valid ones."""
+        sites = self.sites()
+        return [placement_to_joint(p) for p in sites] if sites else None
+
+    def window_samples(self) -> int:
+        """Samples per training window at the canonical 20 Hz."""
+        return int(round(self.window_s * RATE_HZ))
+
+    def replace(self, **changes) -> PretrainConfig:
+        """A copy with fields changed, validated again."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def check_not_excluded(names: list[str], exclude: list[str]) -> None:
+    """Refuse data sets on the exclusion list (names compared in the registry's spelling)."""
+    banned = {get_spec(n).name for n in exclude}
+    for name in names:
+        if get_spec(name).name in banned:
+            raise ValueError(f"{name} is on the exclusion list (kept out of pre-training for honest zero-shot "
+                             f"evaluation); remove it from real_datasets or from exclude")
+
+
+def _check_ranges(c: PretrainConfig) -> None:
+    rules = [("steps", c.steps >= 1, "at least 1"), ("batch_size", c.batch_size >= 1, "at least 1"),
+             ("checkpoint_every", c.checkpoint_every >= 1, "at least 1"),
+             ("warmup_steps", c.warmup_steps >= 0, "0 or more"), ("max_clips", c.max_clips >= 0, "0 or more"),
+             ("max_keep_joints", c.max_keep_joints >= 1, "at least 1"),
+             ("real_fraction", 0.0 <= c.real_fraction <= 1.0, "between 0 and 1"),
+             ("window_s", c.window_s > 0 and c.window_samples() >= 1, "positive"), ("lr", c.lr > 0, "positive"),
+             ("weight_decay", c.weight_decay >= 0, "0 or more"), ("offset_std", c.offset_std >= 0, "0 or more")]
+    for key, ok, what in rules:
+        if not ok:
+            raise ValueError(f"{key} must be {what}; got {getattr(c, key)}")
+
+
+def check_types(cls: type, data: dict, prefix: str = "") -> dict:
+    """``data`` with every value checked against the dataclass field types of ``cls`` (numbers in quotes, as
+    YAML reads '1e-3', become floats); ValueError naming the key, the expected type and the value."""
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in fields(cls)}
+    unknown = set(data) - known
+    if unknown:
+        raise ValueError(f"unknown config keys: {', '.join(prefix + k for k in sorted(unknown))}")
+    out = dict(data)
+    for key, value in data.items():
+        hint = hints[key]
+        if hint is float and isinstance(value, str):
+            try:
+                out[key] = value = float(value)
+            except ValueError:
+                pass
+        if not _fits(value, hint):
+            raise ValueError(f"{prefix}{key} must be {_describe(hint)}; got {value!r}")
+    return out
+
+
+def _fits(value, hint) -> bool:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, a) for a in args)
+    if hint is type(None):
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is str:
+        return isinstance(value, str)
+    if origin is list:
+        return isinstance(value, list) and all(_fits(v, args[0]) for v in value)
+    if origin is tuple:
+        return isinstance(value, (list, tuple)) and all(_fits(v, args[0]) for v in value)
+    if origin is dict or hint is dict:
+        return isinstance(value, dict) and (not args or all(_fits(k, args[0]) and _fits(v, args[1])
+                                                            for k, v in value.items()))
+    if dataclasses.is_dataclass(hint):
+        return isinstance(value, (hint, dict))
+    return True
+
+
+_PLURAL = {str: "strings", int: "integers", float: "numbers", bool: "true/false values"}
+
+
+def _describe(hint) -> str:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_describe(a) for a in args)
+    if hint is type(None):
+        return "null"
+    if origin in (list, tuple):
+        return "a list of " + _PLURAL.get(args[0], _describe(args[0]))
+    if origin is dict or hint is dict:
+        return "a mapping" + (f" of {_describe(args[0])} to {_describe(args[1])}" if args else "")
+    if dataclasses.is_dataclass(hint):
+        return "a mapping"
+    return {bool: "true or false", int: "an integer", float: "a number", str: "a string"}.get(hint, str(hint))

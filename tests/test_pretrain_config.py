@@ -1,0 +1,101 @@
+"""pretrain/config.py: files round trip; types, names and recipe checked before any work, as one-line errors."""
+
+import pytest
+import yaml
+
+from motionfm.pretrain import PretrainConfig
+
+
+def test_config_files_round_trip(tmp_path):
+    cfg = PretrainConfig.from_dict({"out_dir": str(tmp_path), "model": {"encoder": "tiny", "embed_dim": 32},
+                                    "real_datasets": ["usc-had"], "steps": 6})
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg.to_dict()))
+    assert PretrainConfig.from_file(tmp_path / "c.yaml") == cfg
+    (tmp_path / "c.json").write_text('{"steps": 3, "model": {"encoder": "small"}}')
+    loaded = PretrainConfig.from_file(tmp_path / "c.json")
+    assert loaded.steps == 3 and loaded.model.encoder == "small"
+
+
+@pytest.mark.parametrize("file", ["default.yaml", "primus.yaml", "unimts-reference.yaml"])
+def test_shipped_configs_load(file):
+    from pathlib import Path
+    cfg = PretrainConfig.from_file(Path(__file__).resolve().parents[1] / "configs" / file)
+    assert cfg.model.arch == cfg.recipe_record().architecture
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"stepz": 3}, "unknown config keys: stepz"),
+    ({"model": {"widht": 3}}, "unknown config keys: model.widht"),
+    ({"steps": "ten"}, "steps must be an integer; got 'ten'"),
+    ({"steps": 2.5}, "steps must be an integer"),
+    ({"noise": "yes"}, "noise must be true or false"),
+    ({"real_datasets": "usc-had"}, "real_datasets must be a list of strings"),
+    ({"model": {"embed_dim": "x"}}, "model.embed_dim must be an integer"),
+    ({"primus": {"queue_size": "big"}}, "primus.queue_size must be an integer"),
+    ({"steps": 0}, "steps must be at least 1"),
+    ({"real_fraction": 1.5}, "real_fraction must be between 0 and 1"),
+    ({"lr": "fast"}, "lr must be a number"),
+    ({"real_datasets": ["nope"]}, "unknown data set 'nope'"),
+    ({"motion_corpora": ["amass"]}, "unknown motion corpus 'amass'"),
+    ({"sim_joints": ["left_elbow_pocket"]}, "valid placements"),
+    ({"model": {"encoder": "huge"}}, "unknown ST-GCN config 'huge'"),
+    ({"recipe": "simclr"}, "unknown recipe 'simclr'; known: unimts, primus"),
+    ({"recipe": "primus"}, "recipe 'primus' trains model.arch 'primus', not 'stgcn'"),
+    ({"real_datasets": ["UCI-HAR"], "exclude": ["uci-har"]}, "uci-har is on the exclusion list"),
+    ({"real_datasets": ["usc-had"], "exclude": ["USC-HAD"]}, "usc-had is on the exclusion list"),
+])
+def test_bad_values_are_refused_in_one_line(data, message):
+    with pytest.raises(ValueError, match=message) as err:
+        PretrainConfig.from_dict(data)
+    assert "\n" not in str(err.value)
+
+
+def test_video_features_refused_for_a_recipe_without_video_head():
+    with pytest.raises(ValueError, match="recipe 'unimts' has no video head"):
+        PretrainConfig.from_dict({"video_features": {"cmu": "video.npy"}})
+    cfg = PretrainConfig.from_dict({"recipe": "primus", "model": {"arch": "primus", "encoder": "primus-tiny"},
+                                    "video_features": {"cmu": "video.npy"}})
+    assert cfg.video_features == {"cmu": "video.npy"}
+
+
+def test_names_take_the_registry_spelling_and_yaml_floats_parse():
+    cfg = PretrainConfig.from_dict({"real_datasets": ["USC-HAD", " DSADS"], "exclude": ["UCI-HAR"], "lr": "1e-3"})
+    assert cfg.real_datasets == ["usc-had", "dsads"] and cfg.exclude == ["uci-har"] and cfg.lr == 1e-3
+
+
+@pytest.mark.parametrize("text, message", [("steps: [1,\n", "not valid YAML at line"), ("- 1\n- 2\n", "a mapping"),
+                                           ("steps: ten\n", "steps must be an integer")])
+def test_bad_yaml_gives_one_line(tmp_path, text, message):
+    (tmp_path / "c.yaml").write_text(text)
+    with pytest.raises(ValueError, match=message) as err:
+        PretrainConfig.from_file(tmp_path / "c.yaml")
+    assert "\n" not in str(err.value)
+
+
+def test_replace_validates_again():
+    cfg = PretrainConfig()
+    assert cfg.replace(steps=5).steps == 5
+    with pytest.raises(ValueError, match="steps must be an integer"):
+        cfg.replace(steps="5")
+
+
+@pytest.mark.parametrize("recipe, arch, encoder, sim_joints, sites", [
+    ("unimts", "stgcn", "tiny", None, []), ("primus", "primus", "primus-tiny", None, ["right_wrist"]),
+    ("primus", "primus", "primus-tiny", [], []), ("unimts", "stgcn", "tiny", ["waist"], ["waist"])])
+def test_sensor_sites_default_to_the_recipe(recipe, arch, encoder, sim_joints, sites):
+    cfg = PretrainConfig.from_dict({"recipe": recipe, "model": {"arch": arch, "encoder": encoder},
+                                    "sim_joints": sim_joints})
+    assert cfg.sites() == sites and (cfg.sim_joint_ids() is None) == (not sites)
+
+
+@pytest.mark.parametrize("text, message", [("steps: ten\n", "steps must be an integer; got 'ten'"),
+                                           ("steps: [1,\n", "not valid YAML at line"),
+                                           ("recipe: unimts\nvideo_features: {cmu: v.npy}\n", "no video head")])
+def test_cli_reports_a_bad_config_in_one_line(tmp_path, text, message):
+    from typer.testing import CliRunner
+
+    from motionfm.cli import app
+    (tmp_path / "c.yaml").write_text(text)
+    result = CliRunner().invoke(app, ["pretrain", "--config", str(tmp_path / "c.yaml")])
+    assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
