@@ -5,15 +5,15 @@ import time
 import numpy as np
 import pytest
 
-from conftest import need
+from conftest import DATA, need
 from motionfm.har import REGISTRY, get_spec, load_dataset
 from motionfm.har.sources import fold_subjects
 from motionfm.skeleton import JOINT_NAMES
 
 EXPECTED = {  # name: (subjects, classes, placements -> joints)
     "uci-har": (30, 6, {"pelvis"}),
-    "dsads": (8, 19, {"spine3", "right_wrist", "left_wrist", "right_knee", "left_knee"}),
-    "usc-had": (14, 12, {"right_hip"}),
+    "dsads": (8, 19, {"spine3", "right_wrist", "left_wrist", "right_hip", "left_hip"}),
+    "usc-had": (14, 12, {"pelvis"}),
     "utd-mhad": (8, 27, {"right_wrist", "right_hip"}),
     "wharf": (16, 12, {"right_wrist"}),
 }
@@ -121,3 +121,48 @@ def test_registry_prompts():
     spec = REGISTRY["uci-har"]
     assert spec.prompts_for("walking upstairs")[0] == "walking upstairs" and len(spec.prompts_for("walking upstairs")) > 1
     assert REGISTRY["wharf"].supervised_only and not REGISTRY["uci-har"].supervised_only
+
+
+# Gravity turns between standing and sitting by about this much on each segment (degrees); lying turns every
+# trunk and leg segment by about a right angle. A placement on the wrong segment lands outside its range.
+SIT_STAND_DEGREES = {"pelvis": (12, 40), "lower_back": (0, 30), "mid_back": (0, 30), "chest": (0, 30),
+                     "thigh": (55, 100), "shank": (0, 35)}
+LYING_DEGREES = (60, 120)
+
+
+def _still_gravity(spec) -> dict[tuple[int, str], np.ndarray]:
+    """(subject, still class) -> mean acceleration (sensors, 3) over the middle half of each recording."""
+    out: dict[tuple[int, str], list[np.ndarray]] = {}
+    for seg in spec.reader(DATA):
+        name = spec.classes[seg.label]
+        if name in spec.still_classes:
+            acc = seg.x[len(seg.x) // 4: 3 * len(seg.x) // 4, :, :3].astype(np.float64)
+            out.setdefault((seg.subject, name), []).append(acc.mean(axis=0))
+    return {k: np.mean(v, axis=0) for k, v in out.items()}
+
+
+def _angle(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.degrees(np.arccos(np.clip(a @ b / np.linalg.norm(a) / np.linalg.norm(b), -1, 1))))
+
+
+@pytest.mark.parametrize("name", ["uci-har", "usc-had", "dsads"])
+def test_placements_ride_on_the_segment_whose_posture_changes_the_data_show(name):
+    """Median over subjects of the gravity direction's turn from standing to sitting / lying, per sensor."""
+    from motionfm.skeleton import SENSOR_SEGMENT
+
+    spec = get_spec(name)
+    need(spec.files[0])
+    gravity = _still_gravity(spec)
+    joints = next(seg for seg in spec.reader(DATA)).joints
+    checked = 0
+    for k, joint in enumerate(joints):
+        segment = SENSOR_SEGMENT[joint].removeprefix("left_").removeprefix("right_")
+        for other in spec.still_classes:
+            if other == "standing" or segment not in SIT_STAND_DEGREES:
+                continue
+            turns = [_angle(gravity[(s, other)][k], gravity[(s, "standing")][k])
+                     for s, c in gravity if c == other and (s, "standing") in gravity]
+            low, high = SIT_STAND_DEGREES[segment] if other == "sitting" else LYING_DEGREES
+            assert low <= np.median(turns) <= high, (name, k, SENSOR_SEGMENT[joint], other, np.median(turns))
+            checked += 1
+    assert checked >= 2

@@ -52,7 +52,7 @@ def read_hapt(root: Path) -> Iterator[Segment]:
             yield Segment(to_si(x[a:b], "g", "rad/s")[:, None], int(label[a]) - 1, int(subject[a]), joint)
 
 
-DSADS_UNITS = {"T": "torso", "RA": "right_wrist", "LA": "left_wrist", "RL": "right_knee", "LL": "left_knee"}
+DSADS_UNITS = {"T": "torso", "RA": "right_wrist", "LA": "left_wrist", "RL": "right_thigh", "LL": "left_thigh"}
 
 
 def read_dsads(root: Path) -> Iterator[Segment]:
@@ -75,7 +75,7 @@ def read_usc_had(root: Path) -> Iterator[Segment]:
     """USC-HAD (front right hip, 100 Hz, acc in g, gyro in deg/s): one segment per trial."""
     z = np.load(root / "usc_had/usc_had_100hz.npz")
     x, offsets = z["X"], z["offsets"]
-    joint = (placement_to_joint("right_hip"),)
+    joint = (placement_to_joint("right_hip"),)  # a belt clip on the right hip rides on the pelvis
     for i, (a, b) in enumerate(zip(offsets[:-1], offsets[1:])):
         yield Segment(to_si(x[a:b], "g", "deg/s")[:, None], int(z["activity"][i]) - 1, int(z["subject"][i]), joint)
 
