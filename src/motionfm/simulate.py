@@ -24,7 +24,7 @@ from .geometry import (matrix_to_quat, quat_between, quat_conjugate, quat_make_c
                        quat_normalize, quat_rotate)
 from .motion.clip import MotionClip
 from .resampling import resample
-from .skeleton import LEAVES, MAIN_CHILD, NUM_JOINTS, PARENTS, REST_DIRECTIONS, joint_index
+from .skeleton import JOINT_NAMES, LEAVES, MAIN_CHILD, NUM_JOINTS, PARENTS, REST_DIRECTIONS, joint_index
 
 GRAVITY = 9.80665
 GRAVITY_WORLD = np.array([0.0, -GRAVITY, 0.0])
@@ -48,13 +48,85 @@ class ClipTooShortError(ValueError):
     """The motion has fewer frames than the smoothing window needs."""
 
 
+# What fixes each segment's twist when only positions are known: a world vector from joint positions and the
+# direction that vector has in the segment's rest (T-pose) frame. ('line', a, b): pos[b] - pos[a];
+# ('hinge', a, b, c, sign): sign * (unit a->b x unit b->c), the axis of the joint at b (its length, the sine of
+# the bend, says how well it is defined). Terms are summed; a straight limb leaves the knee term at zero and
+# the ankle term takes over. Joints not listed swing from their parent: the collar bones, which hardly twist,
+# and the feet, which turn about the shank's ankle axis (a foot pointed in line with the shank would make
+# that axis ill-defined).
+_HIPS = ("line", "right_hip", "left_hip")
+_SHOULDERS = ("line", "right_shoulder", "left_shoulder")
+_LEG = {side: (("hinge", f"{side}_hip", f"{side}_knee", f"{side}_ankle", 1.0),
+               ("hinge", f"{side}_knee", f"{side}_ankle", f"{side}_foot", -1.0)) for side in ("left", "right")}
+TWIST_REFERENCES: dict[str, tuple[tuple, tuple[float, float, float]]] = {
+    "spine1": ((_HIPS,), (1, 0, 0)),
+    "spine2": ((_HIPS, _SHOULDERS), (1, 0, 0)),
+    "spine3": ((_SHOULDERS,), (1, 0, 0)),
+    "neck": ((_SHOULDERS,), (1, 0, 0)),
+    **{f"{side}_{joint}": (_LEG[side], (1, 0, 0)) for side in ("left", "right") for joint in ("hip", "knee")},
+    **{f"{side}_{joint}": ((("hinge", f"{side}_shoulder", f"{side}_elbow", f"{side}_wrist", 1.0),),
+                           (0, -1 if side == "left" else 1, 0))
+       for side in ("left", "right") for joint in ("shoulder", "elbow")},
+}
+HOLD_WEIGHT = 0.15  # weight of the previous frame's twist axis against a reference of length sin(bend) ...
+HOLD_BELOW = 0.5  # ... fading to none (no lag) once the reference is this long (a 30-degree bend)
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / (np.linalg.norm(v, axis=-1, keepdims=True) + 1e-9)
+
+
+def _reference(pos: np.ndarray, terms: tuple) -> np.ndarray:
+    """Sum (T, 3) of a joint's twist-reference terms (see TWIST_REFERENCES)."""
+    total = np.zeros(pos.shape[:1] + (3,))
+    for term in terms:
+        if term[0] == "line":
+            total += _unit(pos[:, joint_index(term[2])] - pos[:, joint_index(term[1])])
+        else:
+            a, b, c = (pos[:, joint_index(n)] for n in term[1:4])
+            total += term[4] * np.cross(_unit(b - a), _unit(c - b))
+    return total
+
+
+def _frame(primary: np.ndarray, secondary: np.ndarray, rest_primary: np.ndarray,
+           rest_secondary: np.ndarray) -> np.ndarray:
+    """Quaternions (T, 4) turning the rest pair (primary, secondary) onto the observed pair (secondary made
+    orthogonal to the primary)."""
+    def basis(u, v):
+        v = _unit(v - (v * u).sum(-1, keepdims=True) * u)
+        return np.stack([u, v, np.cross(u, v)], axis=-1)
+
+    rest = basis(rest_primary[None], rest_secondary[None])
+    return matrix_to_quat(basis(primary, secondary) @ np.swapaxes(rest, -1, -2))
+
+
+def _hold_twist(primary: np.ndarray, reference: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Secondary axes (T, K, 3) orthogonal to each primary: the reference where it is well defined, the
+    previous frame's axis where it fades (|reference| below HOLD_BELOW, wholly below about HOLD_WEIGHT),
+    so the twist never flips.
+
+    primary, reference: (T, K, 3); start: (K, 3) the axis before the first frame.
+    """
+    out = np.empty_like(reference)
+    previous = start
+    for t in range(len(reference)):
+        strength = np.linalg.norm(reference[t], axis=-1, keepdims=True)
+        v = reference[t] + HOLD_WEIGHT * np.clip(1.0 - strength / HOLD_BELOW, 0.0, 1.0) * previous
+        v = v - (v * primary[t]).sum(-1, keepdims=True) * primary[t]
+        previous = out[t] = _unit(v)
+    return out
+
+
 def frames_from_positions(positions: np.ndarray) -> np.ndarray:
     """Segment orientations (T, 22, 4) derived from joint positions (T, 22, 3) alone.
 
     The pelvis frame is built from the hip axis (x, the body's left) and the lower spine (y). Every other
-    segment swings from its parent's frame by the shortest arc that takes its T-pose bone direction onto
-    the observed bone (joint -> its first child), so twist is inherited and the result is continuous.
-    Leaves copy their parent.
+    segment's long axis is its observed bone (joint -> its first child); its twist comes from a second
+    direction (TWIST_REFERENCES): the hip and shoulder lines for the spine and neck, the knee and ankle axes
+    for the legs, the elbow axis for the arms. Where that direction fades (a straight limb) the twist is
+    held from the previous frame, starting from the shortest-arc swing from the parent. The collar bones
+    swing from the chest. Leaves copy their parent.
     """
     pos = np.asarray(positions, dtype=np.float64)
     left = pos[:, joint_index("left_hip")] - pos[:, joint_index("right_hip")]
@@ -66,6 +138,11 @@ def frames_from_positions(positions: np.ndarray) -> np.ndarray:
     rot = np.empty(pos.shape[:2] + (4,))
     rot[:, 0] = matrix_to_quat(pelvis)
     rest = np.asarray(REST_DIRECTIONS, dtype=np.float64)
+    twisted = [j for j in range(NUM_JOINTS) if JOINT_NAMES[j] in TWIST_REFERENCES]
+    primary = np.stack([_unit(pos[:, MAIN_CHILD[j]] - pos[:, j]) for j in twisted], axis=1)  # (T, K, 3)
+    reference = np.stack([_reference(pos, TWIST_REFERENCES[JOINT_NAMES[j]][0]) for j in twisted], axis=1)
+    rest_secondary = np.array([TWIST_REFERENCES[JOINT_NAMES[j]][1] for j in twisted], dtype=np.float64)
+    start = np.empty((len(twisted), 3))
     for j in range(1, NUM_JOINTS):
         parent_rot, child = rot[:, PARENTS[j]], MAIN_CHILD[j]
         if child < 0:
@@ -74,7 +151,12 @@ def frames_from_positions(positions: np.ndarray) -> np.ndarray:
         bone_local = quat_rotate(quat_conjugate(parent_rot), pos[:, child] - pos[:, j])
         swing = quat_between(np.broadcast_to(rest[child], bone_local.shape), bone_local)
         rot[:, j] = quat_normalize(quat_multiply(parent_rot, swing))
-    return rot
+        if j in twisted:  # a provisional frame: its first secondary axis seeds the held twist
+            k = twisted.index(j)
+            start[k] = quat_rotate(rot[0, j], rest_secondary[k])
+            secondary = _hold_twist(primary[:, k:k + 1], reference[:, k:k + 1], start[k:k + 1])[:, 0]
+            rot[:, j] = _frame(primary[:, k], secondary, rest[child], rest_secondary[k])
+    return quat_make_continuous(rot, axis=0)
 
 
 def sensor_orientations(rotations: np.ndarray) -> np.ndarray:
