@@ -125,38 +125,51 @@ def frames_from_positions(positions: np.ndarray) -> np.ndarray:
     segment's long axis is its observed bone (joint -> its first child); its twist comes from a second
     direction (TWIST_REFERENCES): the hip and shoulder lines for the spine and neck, the knee and ankle axes
     for the legs, the elbow axis for the arms. Where that direction fades (a straight limb) the twist is
-    held from the previous frame, starting from the shortest-arc swing from the parent. The collar bones
-    swing from the chest. Leaves copy their parent.
+    held from the previous frame, starting from the shortest-arc swing from the parent. The collar bones and
+    feet swing from their parent. Leaves copy their parent.
     """
     pos = np.asarray(positions, dtype=np.float64)
-    left = pos[:, joint_index("left_hip")] - pos[:, joint_index("right_hip")]
-    left /= np.linalg.norm(left, axis=-1, keepdims=True) + 1e-9
-    up = pos[:, joint_index("spine1")] - pos[:, 0]
-    up -= (up * left).sum(-1, keepdims=True) * left
-    up /= np.linalg.norm(up, axis=-1, keepdims=True) + 1e-9
-    pelvis = np.stack([left, up, np.cross(left, up)], axis=-1)  # columns: x, y, z
-    rot = np.empty(pos.shape[:2] + (4,))
-    rot[:, 0] = matrix_to_quat(pelvis)
-    rest = np.asarray(REST_DIRECTIONS, dtype=np.float64)
     twisted = [j for j in range(NUM_JOINTS) if JOINT_NAMES[j] in TWIST_REFERENCES]
     primary = np.stack([_unit(pos[:, MAIN_CHILD[j]] - pos[:, j]) for j in twisted], axis=1)  # (T, K, 3)
     reference = np.stack([_reference(pos, TWIST_REFERENCES[JOINT_NAMES[j]][0]) for j in twisted], axis=1)
+    start = np.zeros((len(twisted), 3))
+    _frames(pos[:1], twisted, primary[:1], reference[:1], start)  # fills start from the first frame's swings
+    return quat_make_continuous(_frames(pos, twisted, primary, reference, start), axis=0)
+
+
+def _frames(pos: np.ndarray, twisted: list[int], primary: np.ndarray, reference: np.ndarray,
+            start: np.ndarray) -> np.ndarray:
+    """The joint loop of frames_from_positions. With T = 1 it writes each twisted joint's seed axis (its
+    first-frame swing) into ``start``; otherwise it holds the twist from those seeds, all joints at once."""
+    left = _unit(pos[:, joint_index("left_hip")] - pos[:, joint_index("right_hip")])
+    up = pos[:, joint_index("spine1")] - pos[:, 0]
+    up = _unit(up - (up * left).sum(-1, keepdims=True) * left)
+    rot = np.empty(pos.shape[:2] + (4,))
+    rot[:, 0] = matrix_to_quat(np.stack([left, up, np.cross(left, up)], axis=-1))  # columns: x, y, z
+    rest = np.asarray(REST_DIRECTIONS, dtype=np.float64)
     rest_secondary = np.array([TWIST_REFERENCES[JOINT_NAMES[j]][1] for j in twisted], dtype=np.float64)
-    start = np.empty((len(twisted), 3))
+    seeding = len(pos) == 1
+    secondary = None if seeding else _hold_twist(primary, reference, start)
     for j in range(1, NUM_JOINTS):
         parent_rot, child = rot[:, PARENTS[j]], MAIN_CHILD[j]
         if child < 0:
             rot[:, j] = parent_rot
             continue
-        bone_local = quat_rotate(quat_conjugate(parent_rot), pos[:, child] - pos[:, j])
-        swing = quat_between(np.broadcast_to(rest[child], bone_local.shape), bone_local)
-        rot[:, j] = quat_normalize(quat_multiply(parent_rot, swing))
-        if j in twisted:  # a provisional frame: its first secondary axis seeds the held twist
-            k = twisted.index(j)
-            start[k] = quat_rotate(rot[0, j], rest_secondary[k])
-            secondary = _hold_twist(primary[:, k:k + 1], reference[:, k:k + 1], start[k:k + 1])[:, 0]
-            rot[:, j] = _frame(primary[:, k], secondary, rest[child], rest_secondary[k])
-    return quat_make_continuous(rot, axis=0)
+        if j not in twisted:
+            bone_local = quat_rotate(quat_conjugate(parent_rot), pos[:, child] - pos[:, j])
+            swing = quat_between(np.broadcast_to(rest[child], bone_local.shape), bone_local)
+            rot[:, j] = quat_normalize(quat_multiply(parent_rot, swing))
+            continue
+        k = twisted.index(j)
+        if seeding:
+            bone_local = quat_rotate(quat_conjugate(parent_rot), pos[:, child] - pos[:, j])
+            swing = quat_normalize(quat_multiply(parent_rot, quat_between(rest[child][None], bone_local)))
+            start[k] = quat_rotate(swing, rest_secondary[k][None])[0]
+            axis = _hold_twist(primary[:, k:k + 1], reference[:, k:k + 1], start[k:k + 1])[:, 0]
+        else:
+            axis = secondary[:, k]
+        rot[:, j] = _frame(primary[:, k], axis, rest[child], rest_secondary[k])
+    return rot
 
 
 def sensor_orientations(rotations: np.ndarray) -> np.ndarray:
