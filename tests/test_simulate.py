@@ -163,9 +163,8 @@ def _knee_bend(fps: float, omega: float = 2.0, seconds: float = 3.0) -> np.ndarr
     phi = 0.2 + omega * t
     pos = np.broadcast_to(t_pose(), (len(t), 22, 3)).copy()
     knee, ankle, foot = (joint_index(n) for n in ("right_knee", "right_ankle", "right_foot"))
-    shank, heel = 0.2 * np.stack([0 * t, -np.cos(phi), -np.sin(phi)], 1), 0.2 * np.stack([0 * t, -np.sin(phi), np.cos(phi)], 1)
-    pos[:, ankle] = pos[:, knee] + shank
-    pos[:, foot] = pos[:, ankle] + heel
+    pos[:, ankle] = pos[:, knee] + 0.2 * np.stack([0 * t, -np.cos(phi), -np.sin(phi)], 1)
+    pos[:, foot] = pos[:, ankle] + 0.2 * np.stack([0 * t, -np.sin(phi), np.cos(phi)], 1)
     return pos
 
 
@@ -230,7 +229,8 @@ def test_simulated_walking_keeps_the_power_above_3hz(mocap_dir):
     from motionfm.motion.quality import MotionGlitchError, clean_clip
 
     table = pd.read_csv(need("cmu_mocap/CMU_data_descriptions.csv"))
-    walks = {(r["Subject"], r["Trial #"]) for _, r in table.iterrows() if "walk" in str(r["Motion Description"]).lower()}
+    walks = {(r["Subject"], r["Trial #"]) for _, r in table.iterrows()
+             if "walk" in str(r["Motion Description"]).lower()}
     files = {"bandai": sorted(mocap_dir.glob("dataset/**/*_walk_*.bvh")),
              "cmu": [p for p in sorted(mocap_dir.glob("iclone/**/*.bvh"))
                      if tuple(int(x) for x in p.stem.split("_")) in walks]}

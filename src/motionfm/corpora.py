@@ -135,7 +135,9 @@ def load_corpus(name: str, sim: SimConfig, root: str | Path | None = None, max_c
     for p in inputs:
         if not p.exists():
             raise FileNotFoundError(f"motion corpus {name}: {p} not found")
-    key = hashlib.sha1(json.dumps([name, asdict(sim), max_clips, [str(p) for p in inputs], 2]).encode()).hexdigest()[:12]
+    version = 2  # 2: glitch checks, per-clip noise, new differentiation and frames
+    key = hashlib.sha1(json.dumps([name, asdict(sim), max_clips, [str(p) for p in inputs], version]).encode())
+    key = key.hexdigest()[:12]
     cache = har_cache_dir().parent / "sim" / f"{name.split('=')[0]}-{key}"
     if (cache / "imu.npz").exists():
         return CaptionedCorpus(name, SimulatedCorpus.load(cache / "imu.npz"),

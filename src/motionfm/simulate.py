@@ -1,7 +1,9 @@
 """Physics engine: virtual IMU signals from joint motion.
 
 For every joint j the sensor sits at the joint (plus an optional small offset) with the orientation R_j of
-the segment that starts there (leaf joints take their parent's segment). In the sensor frame:
+the segment that starts there, j -> its first child (leaf joints take their parent's segment): the
+'right_hip' slot rides on the right thigh, 'right_knee' on the shank, 'right_wrist' on the forearm
+(skeleton.SENSOR_SEGMENT names each slot's segment). In the sensor frame:
 - accelerometer = R_j^T (a_j - g), the specific force, gravity included: a sensor lying still reads
   +9.80665 m/s^2 on its up axis (world is Y up, g = (0, -9.80665, 0));
 - gyroscope = body angular velocity, from q_j^* dq_j/dt.
@@ -9,8 +11,8 @@ Positions and orientations are differentiated at the source rate with short quin
 (0.2 s, at least 7 frames): at every rate from 30 fps up they keep about 0.98 of the amplitude at 3 Hz and
 0.9 at 5 Hz, so walking keeps its step harmonics (the former 0.25 s cubic kept 0.56 and 0.14 at 30 fps),
 while marker jitter above ~8 Hz is damped. Then the signals are resampled to ``fps_out`` with an
-anti-aliasing polyphase filter. Everything is vectorised over time and
-joints; Python loops run only over the 22 joints of the hierarchy when frames are derived from positions.
+anti-aliasing polyphase filter. Everything is vectorised over time and joints, except that frames derived
+from positions hold their twist frame by frame (one loop over time for all joints).
 """
 
 from __future__ import annotations
