@@ -72,3 +72,28 @@ def test_interrupted_cache_write_leaves_no_half_entry(tmp_path, monkeypatch):
 def test_unknown_corpus():
     with pytest.raises(ValueError, match="unknown motion corpus"):
         load_corpus("amass", SimConfig())
+
+
+def test_corpus_building_reports_skipped_and_trimmed_clips_and_draws_noise_per_clip(tmp_path, monkeypatch):
+    import numpy as np
+
+    folder = tmp_path / "HumanML3D"
+    (folder / "new_joints").mkdir(parents=True)
+    (folder / "texts").mkdir()
+    clip = np.load(need("humanml3d_format/HumanML3D_new_joints_000000.npy"))
+    teleport_start, jump_mid = clip.copy(), clip.copy()
+    teleport_start[0] += 3.0  # 3 m away in the first frame: trimmed
+    jump_mid[len(clip) // 2:] += 3.0  # 3 m jump mid-clip: skipped
+    for cid, arr in (("000001", clip), ("000002", clip), ("000003", teleport_start), ("000004", jump_mid)):
+        np.save(folder / "new_joints" / f"{cid}.npy", arr)
+        (folder / "texts" / f"{cid}.txt").write_text("a person kicks#a/DET#0.0#0.0\n")
+    monkeypatch.setenv("MOTIONFM_CACHE", str(tmp_path / "cache"))
+    lines: list[str] = []
+    corpus = load_corpus(f"humanml3d={folder}", SimConfig(noise=True, seed=3), report=lines.append)
+    assert len(corpus) == 3 and corpus.sim.sources == ["000001.npy", "000002.npy", "000003.npy"]
+    assert lines[0].startswith("skipped: humanml3d=") and "000004.npy: implausible motion: joint speed" in lines[0]
+    assert lines[1].startswith("trimmed: ") and "000003.npy: joint speed" in lines[1] and "kept frames 1-" in lines[1]
+    a, b = corpus.sim.clip(0), corpus.sim.clip(1)  # the same motion twice: different noise
+    assert a.shape == b.shape and np.abs(a - b).mean() > 0.1
+    again = load_corpus(f"humanml3d={folder}", SimConfig(noise=True, seed=3), report=lines.append)
+    assert again.sim.failures == corpus.sim.failures and again.sim.trimmed == corpus.sim.trimmed

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import motionfm.har.convert as convert
-from conftest import need
+from conftest import DATA, need
 from motionfm.har import REGISTRY, get_spec, load_dataset
 from motionfm.har.sources import fold_subjects, read_folds
 from motionfm.skeleton import JOINT_NAMES, joint_index
@@ -17,8 +17,8 @@ from motionfm.units import GRAVITY
 
 EXPECTED = {  # name: (subjects, classes, placements -> joints)
     "uci-har": (30, 6, {"pelvis"}),
-    "dsads": (8, 19, {"spine3", "right_wrist", "left_wrist", "right_knee", "left_knee"}),
-    "usc-had": (14, 12, {"right_hip"}),
+    "dsads": (8, 19, {"spine3", "right_wrist", "left_wrist", "right_hip", "left_hip"}),
+    "usc-had": (14, 12, {"pelvis"}),
     "utd-mhad": (8, 27, {"right_wrist", "right_hip"}),
     "wharf": (16, 12, {"right_wrist"}),
 }
@@ -89,7 +89,7 @@ def test_readers_take_units_and_placements_from_the_registry():
     root = need("usc_had/usc_had_100hz.npz").parents[1]
     edited_spec = replace(spec, acc_unit="m/s2", gyro_unit="rad/s", placements=("left_wrist",))
     first, edited = next(spec.reader(spec, root)), next(edited_spec.reader(edited_spec, root))
-    assert first.joints == (joint_index("right_hip"),) and edited.joints == (joint_index("left_wrist"),)
+    assert first.joints == (joint_index("pelvis"),) and edited.joints == (joint_index("left_wrist"),)  # a belt clip rides on the pelvis
     np.testing.assert_allclose(edited.x[..., :3] * GRAVITY, first.x[..., :3], rtol=1e-5)  # g -> m/s^2 undone
     np.testing.assert_allclose(np.deg2rad(edited.x[..., 3:]), first.x[..., 3:], rtol=1e-5, atol=1e-7)
 
@@ -282,3 +282,48 @@ def test_wharf_class_names_fit_the_raw_recordings_and_the_physics():
     assert (med["gx"][[k["using a telephone"], k["combing hair"], k["drinking from a glass"]]] > 0.25).all()
     assert med["dgx"][k["sitting down on a chair"]] > 0.4 and med["dgx"][k["standing up from a chair"]] < -0.4
     assert med["dgx"][k["lying down on a bed"]] > 0.1 and med["dgx"][k["getting up from a bed"]] < -0.1
+
+
+# Gravity turns between standing and sitting by about this much on each segment (degrees); lying turns every
+# trunk and leg segment by about a right angle. A placement on the wrong segment lands outside its range.
+SIT_STAND_DEGREES = {"pelvis": (12, 40), "lower_back": (0, 30), "mid_back": (0, 30), "chest": (0, 30),
+                     "thigh": (55, 100), "shank": (0, 35)}
+LYING_DEGREES = (60, 120)
+
+
+def _still_gravity(spec) -> dict[tuple[int, str], np.ndarray]:
+    """(subject, still class) -> mean acceleration (sensors, 3) over the middle half of each recording."""
+    out: dict[tuple[int, str], list[np.ndarray]] = {}
+    for seg in spec.reader(spec, DATA):
+        name = spec.classes[seg.label]
+        if name in spec.still_classes:
+            acc = seg.x[len(seg.x) // 4: 3 * len(seg.x) // 4, :, :3].astype(np.float64)
+            out.setdefault((seg.subject, name), []).append(acc.mean(axis=0))
+    return {k: np.mean(v, axis=0) for k, v in out.items()}
+
+
+def _angle(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.degrees(np.arccos(np.clip(a @ b / np.linalg.norm(a) / np.linalg.norm(b), -1, 1))))
+
+
+@pytest.mark.parametrize("name", ["uci-har", "usc-had", "dsads"])
+def test_placements_ride_on_the_segment_whose_posture_changes_the_data_show(name):
+    """Median over subjects of the gravity direction's turn from standing to sitting / lying, per sensor."""
+    from motionfm.skeleton import SENSOR_SEGMENT
+
+    spec = get_spec(name)
+    need(spec.files[0])
+    gravity = _still_gravity(spec)
+    joints = next(seg for seg in spec.reader(spec, DATA)).joints
+    checked = 0
+    for k, joint in enumerate(joints):
+        segment = SENSOR_SEGMENT[joint].removeprefix("left_").removeprefix("right_")
+        for other in spec.still_classes:
+            if other == "standing" or segment not in SIT_STAND_DEGREES:
+                continue
+            turns = [_angle(gravity[(s, other)][k], gravity[(s, "standing")][k])
+                     for s, c in gravity if c == other and (s, "standing") in gravity]
+            low, high = SIT_STAND_DEGREES[segment] if other == "sitting" else LYING_DEGREES
+            assert low <= np.median(turns) <= high, (name, k, SENSOR_SEGMENT[joint], other, np.median(turns))
+            checked += 1
+    assert checked >= 2

@@ -8,7 +8,7 @@ import pytest
 from conftest import need
 from motionfm.motion import MotionFormatError, expand_inputs, load_motion, read_amc, read_bvh, read_humanml3d
 from motionfm.motion.bvh import format_bvh, forward_kinematics, parse_bvh, with_rotation_orders
-from motionfm.simulate import simulate_clip
+from motionfm.simulate import SimConfig, simulate_clip
 from motionfm.skeleton import joint_index
 
 
@@ -43,10 +43,12 @@ def test_every_amc_parses_and_simulates(mocap_dir):
 @pytest.mark.parametrize("trial", ["01_01", "02_05", "03_01"])
 def test_same_cmu_trial_from_bvh_and_amc_agrees(mocap_dir, trial):
     """Two files of one capture (iClone BVH at 60 fps, ASF/AMC at 120 fps) with different skeletons and
-    local frames: the frame-independent |acc| and |gyro| per joint must agree."""
+    local frames: the frame-independent |acc| and |gyro| per joint must agree. The two files' marker
+    jitter differs above a few Hz, so both are compared through the same 0.25 s cubic smoothing."""
     subject = trial.split("_")[0]
-    a = simulate_clip(read_amc(mocap_dir / f"asfamc/data/CMU/asfamc/subjects/{subject}/{trial}.amc"))
-    b = simulate_clip(read_bvh(mocap_dir / f"iclone/All_BVH/subjects/0{subject}/0{trial}.bvh"))
+    smooth = SimConfig(smooth_seconds=0.25, polyorder=3)
+    a = simulate_clip(read_amc(mocap_dir / f"asfamc/data/CMU/asfamc/subjects/{subject}/{trial}.amc"), smooth)
+    b = simulate_clip(read_bvh(mocap_dir / f"iclone/All_BVH/subjects/0{subject}/0{trial}.bvh"), smooth)
     assert len(a) == len(b)
     corr = [[np.corrcoef(np.linalg.norm(a[:, j, s], axis=-1), np.linalg.norm(b[:, j, s], axis=-1))[0, 1]
              for j in range(22)] for s in (slice(0, 3), slice(3, 6))]
@@ -161,3 +163,74 @@ def test_load_motion_dispatch_and_archives(tmp_path):
     with pytest.raises(FileNotFoundError):
         with expand_inputs([tmp_path / "missing"]):
             pass
+
+
+def _glitch_report(files):
+    from motionfm.motion.quality import MotionGlitchError, clean_clip
+
+    kept, refused = {}, {}
+    for path in files:
+        try:
+            kept[path.stem] = clean_clip(read_bvh(path))
+        except MotionGlitchError as err:
+            refused[path.stem] = str(err)
+    return kept, refused
+
+
+def test_cmu_teleports_are_trimmed_and_broken_dance_clips_refused(mocap_dir):
+    """007_03..007_12 jump 2-3 m between frames 0 and 1: frame 0 is dropped. Clips whose joints jump faster than
+    15 m/s mid-clip (subject 5's dance clips, retargeting flips) are refused with where it happens."""
+    from motionfm.motion.quality import MAX_JOINT_SPEED, bad_steps
+
+    kept, refused = _glitch_report(_bvh_files(mocap_dir, "cmu"))
+    for trial in range(3, 13):
+        clip, note = kept[f"007_{trial:02d}"]
+        assert clip.meta["trimmed"][0] == 1 and "between frames 0 and 1" in note, note
+        peak = np.linalg.norm(simulate_clip(clip)[..., :3], axis=-1).max()
+        assert peak < 100.0, (trial, peak)  # 727-930 m/s^2 at the untrimmed teleport
+    assert set(refused) and all(name.startswith("005_") for name in refused), refused
+    assert all(why.startswith(("implausible motion: joint speed", "implausible motion: segment turn"))
+               for why in refused.values())
+    for clip, _ in kept.values():
+        assert not bad_steps(clip.positions, clip.fps, MAX_JOINT_SPEED).any()
+
+
+@pytest.mark.parametrize("frame,outcome", [(40, "skipped"), (0, "trimmed"), (-1, "trimmed")])
+@pytest.mark.parametrize("column", [0, 5])  # root position, a rotation
+def test_bvh_with_an_absurd_channel_value_is_trimmed_or_skipped_never_nan(tmp_path, bvh_text, frame, column,
+                                                                          outcome):
+    from motionfm.simulate import SimConfig
+    from motionfm.simulate_corpus import simulate_files
+
+    lines = bvh_text.splitlines()
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("Frame Time")) + 1
+    row = start + (frame if frame >= 0 else len(lines) - start - 1)
+    values = lines[row].split()
+    values[column] = "1e300"
+    lines[row] = " ".join(values)
+    path = _write(tmp_path, "absurd.bvh", "\n".join(lines))
+    corpus = simulate_files([path], SimConfig(noise=True, seed=0))
+    assert np.isfinite(corpus.imu).all()
+    if outcome == "skipped":
+        assert len(corpus) == 0 and "absurd.bvh: implausible motion" in corpus.failures[0], corpus.failures
+    else:
+        assert len(corpus) == 1 and "absurd.bvh" in corpus.trimmed[0] and "kept frames" in corpus.trimmed[0]
+        assert np.linalg.norm(corpus.imu[:, 0, :3], axis=-1).max() < 100.0
+
+
+def test_non_finite_or_fast_clips_in_memory(tmp_path):
+    from conftest import t_pose
+    from motionfm.motion.clip import MotionClip
+    from motionfm.motion.quality import MotionGlitchError, clean_clip, longest_clean_run
+
+    pos = np.broadcast_to(t_pose(), (100, 22, 3)).copy()
+    clean = MotionClip(pos.copy(), 30.0)
+    assert clean_clip(clean) == (clean, "")
+    pos[50, 7, 1] += 1.0  # a 1 m jump of one ankle for one frame: 30 m/s
+    with pytest.raises(MotionGlitchError, match=r"joint speed 30 m/s \(right_ankle\) between frames 49 and 50"):
+        clean_clip(MotionClip(pos.copy(), 30.0))
+    pos[50, 7, 1] -= 1.0
+    pos[95:, 3] = np.inf
+    clip, note = clean_clip(MotionClip(pos, 30.0))
+    assert clip.num_frames == 95 and note.startswith("non-finite joint positions at frame 95")
+    assert longest_clean_run(np.array([True, False, False, True, False])) == (1, 4)

@@ -21,13 +21,25 @@ def test_smpl_reordering_is_a_permutation():
     assert sk.SMPL_TO_OURS[sk.joint_index("left_wrist")] == 20
 
 
-@pytest.mark.parametrize("name,joint", [
-    ("left_wrist", "left_wrist"), ("Right Wrist", "right_wrist"), ("waist", "pelvis"), ("lower-back", "spine1"),
-    ("chest", "spine3"), ("head", "head"), ("left_thigh", "left_hip"), ("right_pocket", "right_hip"),
-    ("left_ankle", "left_ankle"), ("watch", "left_wrist"),
+@pytest.mark.parametrize("name,segment", [
+    ("left_wrist", "left_forearm"), ("Right Wrist", "right_forearm"), ("watch", "left_forearm"),
+    ("wrist", "right_forearm"), ("hand", "right_forearm"), ("left_hand", "left_forearm"),
+    ("waist", "pelvis"), ("belt", "pelvis"), ("hip", "pelvis"), ("right_hip", "pelvis"), ("left-hip", "pelvis"),
+    ("lower-back", "lower_back"), ("chest", "chest"), ("torso", "chest"), ("head", "neck"),
+    ("left_thigh", "left_thigh"), ("thigh", "right_thigh"), ("right_pocket", "right_thigh"),
+    ("pocket", "right_thigh"), ("left_knee", "left_shank"), ("right_shin", "right_shank"),
+    ("left_ankle", "left_foot"), ("shoe", "right_foot"), ("left_upper_arm", "left_upper_arm"),
+    ("arm", "right_upper_arm"), ("right_forearm", "right_forearm"),
 ])
-def test_placements_map_to_joints(name, joint):
-    assert sk.JOINT_NAMES[sk.placement_to_joint(name)] == joint
+def test_placements_name_the_segment_the_sensor_rides_on(name, segment):
+    assert sk.SENSOR_SEGMENT[sk.placement_to_joint(name)] == segment
+
+
+@pytest.mark.parametrize("name,hint", [("trunk", "chest or lower_back"), ("leg", "thigh or shin"),
+                                       ("Left Leg", "left_thigh or left_shin")])
+def test_ambiguous_placements_are_refused_naming_precise_ones(name, hint):
+    with pytest.raises(ValueError, match=f"ambiguous placement '{name}': say {hint}"):
+        sk.placement_to_joint(name)
 
 
 def test_unknown_placement_lists_valid_names():

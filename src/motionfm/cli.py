@@ -50,6 +50,8 @@ def simulate(
         fail(str(err))
     for line in corpus.failures:
         console.print(f"[yellow]skipped:[/yellow] {line}", highlight=False, soft_wrap=True)
+    for line in corpus.trimmed:
+        console.print(f"[yellow]trimmed:[/yellow] {line}", highlight=False, soft_wrap=True)
     if not len(corpus):
         fail("no file could be simulated")
     corpus.save(out)

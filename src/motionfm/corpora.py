@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sys
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -116,15 +118,25 @@ def _inputs(name: str, root: Path) -> list[Path]:
     raise ValueError(f"unknown motion corpus {name!r}; use bandai-namco, cmu or humanml3d=/path/to/HumanML3D")
 
 
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
 def load_corpus(name: str, sim: SimConfig, root: str | Path | None = None, max_clips: int = 0,
-                progress=lambda x: x) -> CaptionedCorpus:
-    """Read, caption and simulate a corpus; cached on disk by (name, simulation config, max_clips)."""
+                progress=lambda x: x, report: Callable[[str], None] = _to_stderr) -> CaptionedCorpus:
+    """Read, caption and simulate a corpus; cached on disk by (name, simulation config, max_clips).
+
+    Each clip draws its noise from (sim.seed, its index in the sorted file list). When the corpus is built,
+    ``report`` receives one 'skipped: FILE: reason' or 'trimmed: FILE: ...' line per clip with a defect.
+    """
     root = data_root(root)
     inputs = _inputs(name, root)
     for p in inputs:
         if not p.exists():
             raise FileNotFoundError(f"motion corpus {name}: {p} not found")
-    key = hashlib.sha1(json.dumps([name, asdict(sim), max_clips, [str(p) for p in inputs], 1]).encode()).hexdigest()[:12]
+    version = 2  # 2: glitch checks, per-clip noise, new differentiation and frames
+    key = hashlib.sha1(json.dumps([name, asdict(sim), max_clips, [str(p) for p in inputs], version]).encode())
+    key = key.hexdigest()[:12]
     cache = cache_dir("sim") / f"{name.split('=')[0]}-{key}"
     if (cache / "imu.npz").exists():
         return CaptionedCorpus(name, SimulatedCorpus.load(cache / "imu.npz"),
@@ -137,9 +149,21 @@ def load_corpus(name: str, sim: SimConfig, root: str | Path | None = None, max_c
         by_file = dict(zip(map(str, files), captions))
         kept = [by_file[s] for s in corpus.sources]
         corpus.sources = [str(Path(s).name) for s in corpus.sources]  # temporary folder names are meaningless
+        short = {str(f): f.name for f in files}
+        corpus.failures = [_shorten(line, short) for line in corpus.failures]
+        corpus.trimmed = [_shorten(line, short) for line in corpus.trimmed]
+    for kind, lines in (("skipped", corpus.failures), ("trimmed", corpus.trimmed)):
+        for line in lines:
+            report(f"{kind}: {name}: {line}")
     _write_captions(cache / "captions.json", kept)
     corpus.save(cache / "imu.npz")  # last: its presence marks a complete cache entry
     return CaptionedCorpus(name, corpus, kept)
+
+
+def _shorten(line: str, names: dict[str, str]) -> str:
+    """'FILE: reason' with the temporary folder left out of FILE."""
+    path, _, rest = line.partition(": ")
+    return f"{names.get(path, Path(path).name)}: {rest}"
 
 
 def _write_captions(path: Path, captions: list[list[str]]) -> None:

@@ -10,6 +10,7 @@ import numpy as np
 
 from .atomic import atomic_path
 from .motion import MotionFormatError, load_motion
+from .motion.quality import GlitchCheck, clean_clip
 from .simulate import ClipTooShortError, SimConfig, simulate_clip
 from .skeleton import JOINT_NAMES
 
@@ -22,7 +23,8 @@ class SimulatedCorpus:
     offsets: np.ndarray
     sources: list[str]
     fps: float
-    failures: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)  # 'FILE: reason' of each skipped file
+    trimmed: list[str] = field(default_factory=list)  # 'FILE: what was wrong: kept frames a-b of n'
 
     def clip(self, i: int) -> np.ndarray:
         return self.imu[self.offsets[i]:self.offsets[i + 1]]
@@ -35,27 +37,41 @@ class SimulatedCorpus:
         with atomic_path(path, suffix=".npz") as tmp:
             np.savez(tmp, imu=self.imu, offsets=self.offsets, sources=np.array(self.sources),
                      fps=self.fps, joint_names=np.array(JOINT_NAMES),
-                     channels=np.array(["ax", "ay", "az", "gx", "gy", "gz"]), units=np.array(["m/s^2", "rad/s"]))
+                     channels=np.array(["ax", "ay", "az", "gx", "gy", "gz"]), units=np.array(["m/s^2", "rad/s"]),
+                     failures=np.array(self.failures, dtype=str), trimmed=np.array(self.trimmed, dtype=str))
 
     @classmethod
     def load(cls, path: str | Path) -> SimulatedCorpus:
         with np.load(path) as z:
-            return cls(z["imu"], z["offsets"], [str(s) for s in z["sources"]], float(z["fps"]))
+            notes = [[str(s) for s in z[k]] if k in z else [] for k in ("failures", "trimmed")]
+            return cls(z["imu"], z["offsets"], [str(s) for s in z["sources"]], float(z["fps"]),
+                       *notes)
 
 
 def simulate_files(files: Iterable[Path], config: SimConfig,
-                   progress: Callable[[Iterable[Path]], Iterable[Path]] = lambda x: x) -> SimulatedCorpus:
-    """Read and simulate each file; files that cannot be read are listed in ``failures`` with the reason."""
-    arrays, sources, failures = [], [], []
-    for path in progress(files):
+                   progress: Callable[[Iterable[Path]], Iterable[Path]] = lambda x: x,
+                   check: GlitchCheck | None = None) -> SimulatedCorpus:
+    """Read, check and simulate each file (file k draws its noise from (config.seed, k)).
+
+    Files that cannot be read, or whose motion is implausible beyond trimming, are listed in ``failures``
+    with the reason; clips trimmed of a glitch at an end are listed in ``trimmed``. No clip with a
+    non-finite value enters the corpus.
+    """
+    arrays, sources, failures, trimmed = [], [], [], []
+    for k, path in enumerate(progress(files)):
         try:
-            clip = load_motion(path)
-            arrays.append(simulate_clip(clip, config))
+            clip, note = clean_clip(load_motion(path), check)
+            imu = simulate_clip(clip, config, clip_index=k)
+            if not np.isfinite(imu).all():
+                raise ValueError("simulated IMU has NaN or infinite values")
         except (MotionFormatError, ClipTooShortError, ValueError) as err:
             failures.append(f"{path}: {err}" if str(path) not in str(err) else str(err))
             continue
+        if note:
+            trimmed.append(f"{path}: {note}")
+        arrays.append(imu)
         sources.append(str(path))
     lengths = [len(a) for a in arrays]
     imu = np.concatenate(arrays) if arrays else np.zeros((0, len(JOINT_NAMES), 6), np.float32)
     return SimulatedCorpus(imu, np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64), sources,
-                           config.fps_out, failures)
+                           config.fps_out, failures, trimmed)

@@ -42,34 +42,56 @@ REST_DIRECTIONS: tuple[tuple[float, float, float], ...] = (
 # SMPL / HumanML3D index of each of our joints: ours[i] = smpl[SMPL_TO_OURS[i]]
 SMPL_TO_OURS: tuple[int, ...] = (0, 1, 4, 7, 10, 2, 5, 8, 11, 3, 6, 9, 12, 15, 13, 16, 18, 20, 14, 17, 19, 21)
 
-# Body positions people type -> joint. One table for the whole package.
-PLACEMENTS: dict[str, str] = {
-    # torso
+# The body segment a sensor in each joint's slot rides on. A sensor at joint J is oriented like the segment
+# J -> MAIN_CHILD[J] (the BVH/SMPL convention: a joint's rotation turns the bone that leaves it); a leaf
+# joint has no such bone and takes its parent's segment (the wrist rides on the forearm, the foot joint on
+# the foot, the head on the neck). So the 'left_hip' slot is the left THIGH and 'left_knee' the left SHANK.
+SENSOR_SEGMENT: tuple[str, ...] = (
+    "pelvis", "left_thigh", "left_shank", "left_foot", "left_foot",
+    "right_thigh", "right_shank", "right_foot", "right_foot",
+    "lower_back", "mid_back", "chest", "neck", "neck",
+    "left_clavicle", "left_upper_arm", "left_forearm", "left_forearm",
+    "right_clavicle", "right_upper_arm", "right_forearm", "right_forearm",
+)
+
+# Body positions people type -> joint slot, chosen by the segment the sensor rides on (SENSOR_SEGMENT).
+# Names without a side mean the right side, except a watch (worn on the left by convention).
+PLACEMENTS: dict[str, str] = {name: name for name in JOINT_NAMES}
+PLACEMENTS.update({
+    # pelvis: a belt clip or waist pouch, at the front, side or back of the hip bones
     "pelvis": "pelvis", "waist": "pelvis", "hip": "pelvis", "belt": "pelvis",
-    "lower_back": "spine1", "back": "spine2", "upper_back": "spine3",
-    "torso": "spine3", "chest": "spine3", "trunk": "spine3",
+    "left_hip": "pelvis", "right_hip": "pelvis", "left_waist": "pelvis", "right_waist": "pelvis",
+    # back and chest
+    "lower_back": "spine1", "back": "spine2", "mid_back": "spine2", "upper_back": "spine3",
+    "torso": "spine3", "chest": "spine3", "sternum": "spine3",
     "neck": "neck", "head": "head", "forehead": "head", "ear": "head",
-    # hips and pockets (a phone in a trouser pocket rides on the thigh, near the hip joint)
-    "left_hip": "left_hip", "right_hip": "right_hip",
-    "left_pocket": "left_hip", "right_pocket": "right_hip", "pocket": "right_hip",
+    # thighs (a phone in a front trouser pocket rides on the thigh)
     "left_thigh": "left_hip", "right_thigh": "right_hip", "thigh": "right_hip",
-    # legs
+    "left_pocket": "left_hip", "right_pocket": "right_hip", "pocket": "right_hip",
+    # shanks: a knee or shin strap rides on the shank
     "left_knee": "left_knee", "right_knee": "right_knee", "knee": "right_knee",
-    "left_shin": "left_knee", "right_shin": "right_knee", "left_leg": "left_knee", "right_leg": "right_knee",
+    "left_shin": "left_knee", "right_shin": "right_knee", "shin": "right_knee",
+    "left_shank": "left_knee", "right_shank": "right_knee", "shank": "right_knee",
+    # feet
     "left_ankle": "left_ankle", "right_ankle": "right_ankle", "ankle": "right_ankle",
     "left_foot": "left_foot", "right_foot": "right_foot", "foot": "right_foot",
-    "left_shoe": "left_foot", "right_shoe": "right_foot",
+    "left_shoe": "left_foot", "right_shoe": "right_foot", "shoe": "right_foot",
     # arms
-    "left_shoulder": "left_shoulder", "right_shoulder": "right_shoulder",
-    "left_upper_arm": "left_shoulder", "right_upper_arm": "right_shoulder",
+    "left_shoulder": "left_shoulder", "right_shoulder": "right_shoulder", "shoulder": "right_shoulder",
+    "left_upper_arm": "left_shoulder", "right_upper_arm": "right_shoulder", "upper_arm": "right_shoulder",
     "left_arm": "left_shoulder", "right_arm": "right_shoulder", "arm": "right_shoulder",
-    "left_elbow": "left_elbow", "right_elbow": "right_elbow",
-    "left_forearm": "left_elbow", "right_forearm": "right_elbow",
-    "left_wrist": "left_wrist", "right_wrist": "right_wrist", "wrist": "left_wrist",
+    "left_elbow": "left_elbow", "right_elbow": "right_elbow", "elbow": "right_elbow",
+    "left_forearm": "left_elbow", "right_forearm": "right_elbow", "forearm": "right_elbow",
+    "left_wrist": "left_wrist", "right_wrist": "right_wrist", "wrist": "right_wrist",
     "left_hand": "left_wrist", "right_hand": "right_wrist", "hand": "right_wrist",
     "watch": "left_wrist", "left_watch": "left_wrist", "right_watch": "right_wrist",
+})
+
+# Names that do not say which segment: refused with the names that do.
+AMBIGUOUS_PLACEMENTS: dict[str, str] = {
+    "trunk": "chest or lower_back", "leg": "thigh or shin", "left_leg": "left_thigh or left_shin",
+    "right_leg": "right_thigh or right_shin",
 }
-PLACEMENTS.update({name: name for name in JOINT_NAMES})
 
 
 def joint_index(name: str) -> int:
@@ -86,11 +108,15 @@ def normalise_placement(name: str) -> str:
 
 
 def placement_to_joint(name: str) -> int:
-    """Joint index for a body-position name people use ('waist', 'right_pocket', 'left_wrist', ...).
+    """Joint slot for a body-position name people use ('waist', 'right_pocket', 'left_wrist', ...).
 
-    Raises ValueError listing every valid name when the name is unknown.
+    The slot is chosen by the segment the sensor rides on (see SENSOR_SEGMENT): 'right_hip' (a belt clip
+    on the right hip) is the pelvis, 'right_thigh' and 'right_pocket' the right thigh. Raises ValueError
+    listing every valid name when the name is unknown, or the precise names when it is ambiguous.
     """
     key = normalise_placement(name)
+    if key in AMBIGUOUS_PLACEMENTS:
+        raise ValueError(f"ambiguous placement {name!r}: say {AMBIGUOUS_PLACEMENTS[key]}")
     if key not in PLACEMENTS:
         raise ValueError(f"unknown placement {name!r}; valid placements: {', '.join(sorted(PLACEMENTS))}")
     return JOINT_NAMES.index(PLACEMENTS[key])

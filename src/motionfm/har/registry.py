@@ -170,7 +170,7 @@ REGISTRY: dict[str, DatasetSpec] = {spec.name: spec for spec in (
         notes="classes 1-6 of HAPT; postural transitions (7-12) and unlabelled samples are left out"),
     DatasetSpec(
         "dsads", "UCI Daily and Sports Activities", 25.0, "m/s2", "rad/s",
-        ("torso", "right_wrist", "left_wrist", "right_knee", "left_knee"), DSADS_CLASSES, _syn(DSADS_CLASSES),
+        ("torso", "right_wrist", "left_wrist", "right_thigh", "left_thigh"), DSADS_CLASSES, _syn(DSADS_CLASSES),
         test_subjects=(7, 8), val_subjects=(6,), n_subjects=8, files=("dsads/dsads_25hz_5s_accgyro_f16.npz",),
         reader=sources.read_dsads, still_classes=("sitting", "standing", "lying on back", "lying on right side"),
         license="CC BY 4.0 (UCI)", notes="the 60 consecutive 5 s segments per subject and activity are rejoined"),

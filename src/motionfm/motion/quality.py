@@ -1,0 +1,108 @@
+"""Glitch checks for motion clips: non-finite values and joints moving faster than a body can.
+
+Motion capture has defects that the physics engine would turn into absurd IMU peaks: CMU clips 007_03..12
+jump 2-3 m between frames 0 and 1, some dance clips jump 18-40 m/s mid-clip, a corrupt channel (1e300) moves a
+joint by astronomical distances. A clip keeps its longest stretch of plausible frames when that stretch is
+most of it (the glitch sits at an end: trimmed, and said so), and is refused with the reason otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..skeleton import JOINT_NAMES, LEAVES, PARENTS
+from .clip import MotionClip, MotionFormatError
+
+MAX_JOINT_SPEED = 15.0  # m/s: faster than any joint of a person (a sprinter's foot peaks near 10 m/s)
+MAX_TURN_RATE = 50.0  # rad/s of a sensor's segment between frames (Bandai-Namco peaks at 25; a flip is ~190)
+
+
+class MotionGlitchError(MotionFormatError):
+    """A clip whose implausible motion cannot be trimmed away; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class GlitchCheck:
+    """How strict the check is: joint speed limit and the share of frames a trimmed clip must keep."""
+
+    max_speed: float = MAX_JOINT_SPEED  # m/s, any joint, between consecutive frames
+    max_turn: float = MAX_TURN_RATE  # rad/s, any sensor segment (where the clip has rotations)
+    min_kept: float = 0.8  # a trim may drop at most 20 % of the frames; more is refused
+
+
+def bad_steps(positions: np.ndarray, fps: float, max_speed: float = MAX_JOINT_SPEED) -> np.ndarray:
+    """Boolean (T - 1,): step t -> t+1 moves some joint faster than max_speed (m/s) or is not finite.
+
+    positions: (T, J, 3) metres at ``fps``.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        speed = np.linalg.norm(np.diff(positions, axis=0), axis=-1) * fps  # (T-1, J)
+        return ~(np.isfinite(speed) & (speed <= max_speed)).all(axis=1)
+
+
+def turn_rates(rotations: np.ndarray, fps: float) -> np.ndarray:
+    """Rotation rate (T - 1, 22) in rad/s of each sensor's segment between frames (leaves take their parent's).
+
+    rotations: (T, 22, 4) unit quaternions (w, x, y, z); the sign of a quaternion does not matter.
+    """
+    q = np.array(rotations, dtype=np.float64, copy=True)
+    for leaf in LEAVES:
+        q[:, leaf] = q[:, PARENTS[leaf]]
+    with np.errstate(invalid="ignore"):
+        cos_half = np.abs((q[1:] * q[:-1]).sum(-1)).clip(0.0, 1.0)
+    return 2.0 * np.arccos(cos_half) * fps
+
+
+def _describe(positions: np.ndarray, fps: float, steps: np.ndarray) -> str:
+    """'joint speed 150 m/s (left_foot) between frames 0 and 1' for the worst bad step."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        speed = np.linalg.norm(np.diff(positions, axis=0), axis=-1) * fps
+    finite = np.isfinite(positions).all(axis=(1, 2))
+    if not finite.all():
+        return f"non-finite joint positions at frame {int(np.nonzero(~finite)[0][0])}"
+    bad = np.nonzero(steps)[0]
+    t = bad[np.argmax(speed[bad].max(axis=1))]
+    j = int(np.argmax(speed[t]))
+    more = f" ({len(bad)} such steps)" if len(bad) > 1 else ""
+    return f"joint speed {speed[t, j]:.3g} m/s ({JOINT_NAMES[j]}) between frames {t} and {t + 1}{more}"
+
+
+def longest_clean_run(steps: np.ndarray) -> tuple[int, int]:
+    """(start, stop) frame range of the longest stretch without a bad step; steps is (T - 1,) boolean."""
+    cuts = np.concatenate([[-1], np.nonzero(steps)[0], [len(steps)]])  # frame runs are (cut + 1 .. next cut)
+    lengths = np.diff(cuts)
+    k = int(np.argmax(lengths))
+    return int(cuts[k] + 1), int(cuts[k + 1] + 1)
+
+
+def clean_clip(clip: MotionClip, check: GlitchCheck | None = None) -> tuple[MotionClip, str]:
+    """The clip without implausible frames, and a note ('' when nothing was wrong).
+
+    Raises MotionGlitchError naming the worst defect when the clean stretch is less than ``check.min_kept``
+    of the clip (a mid-clip glitch: skipping is safer than joining two halves).
+    """
+    check = check or GlitchCheck()
+    pos = clip.positions
+    steps = bad_steps(pos, clip.fps, check.max_speed)
+    what = _describe(pos, clip.fps, steps) if steps.any() else ""
+    if clip.rotations is not None:
+        turn = turn_rates(clip.rotations, clip.fps)
+        flips = ~(np.isfinite(turn) & (turn <= check.max_turn)).all(axis=1)
+        if flips.any() and not what:
+            t = int(np.nonzero(flips)[0][np.nanargmax(np.nan_to_num(turn[flips], nan=np.inf).max(axis=1))])
+            j = int(np.nanargmax(np.nan_to_num(turn[t], nan=np.inf)))
+            what = f"segment turn {turn[t, j]:.3g} rad/s ({JOINT_NAMES[j]}) between frames {t} and {t + 1}"
+        steps = steps | flips
+    if not steps.any():
+        return clip, ""
+    start, stop = longest_clean_run(steps)
+    n = clip.num_frames
+    if stop - start < check.min_kept * n or stop - start < 2:
+        raise MotionGlitchError(f"implausible motion: {what}; the longest clean stretch is frames "
+                                f"{start}-{stop - 1} of {n}")
+    rotations = None if clip.rotations is None else clip.rotations[start:stop]
+    trimmed = replace(clip, positions=pos[start:stop], rotations=rotations,
+                      meta={**clip.meta, "trimmed": (start, stop)})
+    return trimmed, f"{what}: kept frames {start}-{stop - 1} of {n}"
