@@ -121,6 +121,7 @@ def test_minirocket_baseline_on_synthetic_classes():
 
 def test_primus_linear_probe_through_the_evaluate_command(tmp_path, dataset):
     dataset("uci-har")
+    from conftest import primus_config
     from motionfm.pretrain import pretrain
 
     pretrain(primus_config(tmp_path / "primus", steps=4), show_progress=False)
