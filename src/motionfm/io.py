@@ -7,7 +7,7 @@ no window crosses them. Errors are one line and say how to fix the input.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +15,10 @@ import pandas as pd
 
 from .resampling import resample, sliding_windows
 from .skeleton import JOINT_NAMES, NUM_JOINTS, placement_to_joint
-from .units import acc_to_ms2, guess_acc_unit, gyro_to_rads, normalise_unit, ACC_UNITS, GYRO_UNITS
+from .tables import (ACC_NAMES, GRAVITY_NAMES, GYRO_NAMES, USER_ACC_NAMES, Table, TableError, find, find_time,
+                     find_triplet, read_table)
+from .units import (GRAVITY, GYRO_UNITS, USER_ACC_UNITS, acc_to_ms2, check_acc_unit, check_gyro_unit,
+                    guess_acc_unit, gyro_to_rads, normalise_unit)
 
 FPS = 20.0
 TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
@@ -26,14 +29,24 @@ class RecordingError(ValueError):
     """The recording cannot be used as given; the message says what to change."""
 
 
+DEFAULT_ACC = ("ax", "ay", "az")
+DEFAULT_GYRO = ("gx", "gy", "gz")
+ACC_LIMIT = 1000 * GRAVITY  # m/s^2: beyond any accelerometer (impact loggers stop near 400 g)
+GYRO_LIMIT = 200.0  # rad/s (11,500 deg/s): beyond any gyroscope (they saturate at 35-70 rad/s)
+
+
 @dataclass
 class RecordingFormat:
-    """How to read a recording file."""
+    """How to read a recording file.
+
+    Column names match case- and punctuation-insensitively; with the default names, common spellings are
+    found too (acc_x, Accelerometer X, AccX, userAcceleration.x + gravity.x, gyro_x, rotationRate.x, ...).
+    """
 
     time_col: str | None = "time"  # None: no time column, give fps
-    acc_cols: tuple[str, str, str] = ("ax", "ay", "az")
-    gyro_cols: tuple[str, str, str] | None = ("gx", "gy", "gz")  # used when present in the file
-    acc_units: str | None = None  # 'g' | 'm/s2'; None: guessed from gravity
+    acc_cols: tuple[str, str, str] = DEFAULT_ACC
+    gyro_cols: tuple[str, str, str] | None = DEFAULT_GYRO  # the defaults are optional; others must exist
+    acc_units: str | None = None  # 'g' | 'm/s2' | 'mg'; None: guessed from gravity
     gyro_units: str = "rad/s"
     time_unit: str = "auto"  # 's' | 'ms' | 'us' | 'ns' | 'auto'
     fps: float | None = None  # required when there is no time column
@@ -42,7 +55,11 @@ class RecordingFormat:
 
 @dataclass
 class Recording:
-    """A single-sensor recording on a uniform grid: x (T, 6) m/s^2 + rad/s at ``fps``; segments split at gaps."""
+    """A single-sensor recording on a uniform grid: x (T, 6) m/s^2 + rad/s at ``fps``; segments split at gaps.
+
+    ``start_time`` is the recording's clock at sample 0 when the file has one (dates or Unix times), and
+    ``warnings`` lists doubts about the input (units that barely fit, unused columns) for the caller to show.
+    """
 
     x: np.ndarray
     fps: float
@@ -52,62 +69,119 @@ class Recording:
     t0: float = 0.0
     source: str = ""
     acc_units: str = ""
+    start_time: pd.Timestamp | None = None
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def duration(self) -> float:
         return len(self.x) / self.fps
 
 
-def _read_table(path: Path) -> pd.DataFrame:
-    if not path.exists():
-        raise RecordingError(f"{path}: no such file")
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt"):
-        return pd.read_csv(path)
-    if suffix in (".parquet", ".pq"):
-        return pd.read_parquet(path)
-    raise RecordingError(f"{path}: unsupported file type {suffix!r}; use .csv or .parquet")
+def _read_table(path: Path) -> Table:
+    try:
+        return read_table(path)
+    except TableError as err:
+        raise RecordingError(str(err)) from None
 
 
 def _columns(df: pd.DataFrame, names: tuple[str, ...], what: str, flag: str) -> np.ndarray:
-    missing = [c for c in names if c not in df.columns]
-    if missing:
+    found = find(list(df.columns), tuple(names))
+    if found is None:
+        missing = [c for c in names if find(list(df.columns), (c,)) is None]
         raise RecordingError(f"{what} column(s) {', '.join(missing)} not found; the file has: "
                              f"{', '.join(map(str, df.columns))}. Name them with {flag}")
-    values = df[list(names)].apply(pd.to_numeric, errors="coerce")
+    values = df[list(found)].apply(pd.to_numeric, errors="coerce")
     return values.to_numpy(dtype=np.float64)
 
 
-def _times_seconds(df: pd.DataFrame, fmt: RecordingFormat) -> np.ndarray:
-    if fmt.time_col is None or fmt.time_col not in df.columns:
+def _resolve_columns(df: pd.DataFrame, fmt: RecordingFormat) -> tuple[np.ndarray, np.ndarray | None, list[str], list[str]]:
+    """(acc (T, 3), gyro (T, 3) or None, column names used, warnings) following the format's names."""
+    cols, warnings = list(df.columns), []
+    acc_names = tuple(fmt.acc_cols)
+    if acc_names == DEFAULT_ACC and find(cols, acc_names) is None:
+        user = find_triplet(cols, USER_ACC_NAMES)
+        grav = find_triplet(cols, GRAVITY_NAMES)
+        acc_names = find_triplet(cols, ACC_NAMES) or (user if user and grav else acc_names)
+    acc = _columns(df, acc_names, "accelerometer", "--acc-cols")
+    used = list(acc_names)
+    if acc_names == find_triplet(cols, USER_ACC_NAMES) and (grav := find_triplet(cols, GRAVITY_NAMES)):
+        acc = acc + _columns(df, grav, "gravity", "--acc-cols")  # Core Motion: user acceleration + gravity
+        used += list(grav)
+    gyro_names = tuple(fmt.gyro_cols) if fmt.gyro_cols else None
+    if gyro_names == DEFAULT_GYRO and find(cols, gyro_names) is None:
+        gyro_names = find_triplet(cols, GYRO_NAMES)
+        if gyro_names is None:
+            spare = [c for c in cols if c not in used and c != fmt.time_col and pd.api.types.is_numeric_dtype(df[c])]
+            if len(spare) >= 3:
+                warnings.append(f"no gyroscope columns gx, gy, gz; unused numeric columns: {', '.join(spare[:8])}; "
+                                f"name the gyroscope with --gyro-cols (using the accelerometer only)")
+    gyro = _columns(df, gyro_names, "gyroscope", "--gyro-cols") if gyro_names else None
+    return acc, gyro, used + list(gyro_names or ()), warnings
+
+
+def _time_column(df: pd.DataFrame, fmt: RecordingFormat) -> str | None:
+    if fmt.time_col is None:
+        return None
+    found = find(list(df.columns), (fmt.time_col,))
+    if found:
+        return found[0]
+    return find_time(list(df.columns)) if fmt.time_col == "time" else None
+
+
+def _times_seconds(df: pd.DataFrame, fmt: RecordingFormat) -> tuple[np.ndarray, pd.Timestamp | None]:
+    """Times (T,) in seconds and the clock at the first sample when the file has one."""
+    name = _time_column(df, fmt)
+    if name is None:
         if fmt.fps:
-            return np.arange(len(df)) / fmt.fps
+            return np.arange(len(df)) / fmt.fps, None
         raise RecordingError(f"no time column {fmt.time_col!r} (file has: {', '.join(map(str, df.columns))}); "
                              f"name it with --time-col or give the rate with --fps")
-    col = df[fmt.time_col]
+    col = df[name]
     if not pd.api.types.is_numeric_dtype(col):
         stamps = pd.to_datetime(col, errors="coerce")
         if stamps.isna().any():
-            raise RecordingError(f"time column {fmt.time_col!r} has values that are neither numbers nor dates "
+            raise RecordingError(f"time column {name!r} has values that are neither numbers nor dates "
                                  f"(row {int(np.argmax(stamps.isna().to_numpy()))})")
-        return (stamps - stamps.iloc[0]).dt.total_seconds().to_numpy()
+        return (stamps - stamps.iloc[0]).dt.total_seconds().to_numpy(), stamps.iloc[0]
     t = col.to_numpy(dtype=np.float64)
     if fmt.time_unit != "auto":
         if fmt.time_unit not in TIME_UNITS:
             raise RecordingError(f"unknown time unit {fmt.time_unit!r}; use one of {', '.join(TIME_UNITS)}")
-        return t * TIME_UNITS[fmt.time_unit]
-    step = np.median(np.diff(t)) if len(t) > 1 else 1.0
-    unit = "s" if step < 0.5 else "ms" if step < 500 else "us" if step < 5e5 else "ns"
-    return t * TIME_UNITS[unit]
+        unit = fmt.time_unit
+    else:
+        step = np.nanmedian(np.diff(t)) if len(t) > 1 else 1.0
+        unit = "s" if step < 0.5 else "ms" if step < 500 else "us" if step < 5e5 else "ns"
+    t = t * TIME_UNITS[unit]
+    epoch = 1e9 < t[0] < 4e9 if np.isfinite(t[0]) else False  # Unix seconds between 2001 and 2096
+    return t, pd.Timestamp(t[0], unit="s", tz="UTC") if epoch else None
 
 
 def _check_time(t: np.ndarray) -> None:
-    if np.isnan(t).any():
-        raise RecordingError(f"time column has an empty or non-numeric value at row {int(np.argmax(np.isnan(t)))}")
+    if not np.isfinite(t).all():
+        raise RecordingError(f"time column has an empty, infinite or non-numeric value at row "
+                             f"{int(np.argmax(~np.isfinite(t)))}")
     bad = np.nonzero(np.diff(t) <= 0)[0]
     if len(bad):
         raise RecordingError(f"time does not increase at row {bad[0] + 1} (data rows from 0; t={t[bad[0]]:.4f} then "
                              f"{t[bad[0] + 1]:.4f}); sort the file by time and drop duplicate rows")
+
+
+def _check_finite(x: np.ndarray, names: tuple[str, ...], table: Table) -> None:
+    """Refuse infinite values (NaN is handled as missing), naming the first one's row and column."""
+    inf = np.isinf(x)
+    if inf.any():
+        row, col = np.argwhere(inf)[0]
+        raise RecordingError(f"column {names[col]} is infinite ({x[row, col]}) at row {row} (file line "
+                             f"{table.file_line(int(row))}); fix or drop that row")
+
+
+def _check_range(x: np.ndarray, names: tuple[str, ...], table: Table, limit: float, what: str, hint: str) -> None:
+    """Refuse physically impossible values (x already in SI units), naming the first one's row and column."""
+    big = np.abs(x) > limit
+    if big.any():
+        row, col = np.argwhere(big)[0]
+        raise RecordingError(f"column {names[col]} reads {x[row, col]:.4g} {what} at row {row} (file line "
+                             f"{table.file_line(int(row))}), beyond any sensor (limit {limit:.4g}); {hint}")
 
 
 def _fill_short_nan_runs(x: np.ndarray, t: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
@@ -145,44 +219,83 @@ def _uniform(t: np.ndarray, x: np.ndarray, max_gap_s: float) -> tuple[np.ndarray
 
 
 def read_recording(path: str | Path, placement: str, fmt: RecordingFormat | None = None) -> Recording:
-    """Read a CSV/Parquet recording of one sensor worn at ``placement`` (e.g. 'left_wrist', 'waist')."""
+    """Read a CSV/Parquet recording of one sensor worn at ``placement`` (e.g. 'left_wrist', 'waist').
+
+    Checks every value is finite and physically possible, and the units against gravity (accelerometer)
+    and against gravity's turning (gyroscope); RecordingError (one line) otherwise.
+    """
     fmt, path = fmt or RecordingFormat(), Path(path)
     try:
         joint = placement_to_joint(placement)
     except ValueError as err:
         raise RecordingError(str(err)) from None
-    df = _read_table(path)
+    table = _read_table(path)
+    df = table.frame
     if len(df) < 2:
-        raise RecordingError(f"{path}: has {len(df)} rows; a recording needs many samples")
-    t = _times_seconds(df, fmt)
+        raise RecordingError(f"{path}: has {len(df)} data rows; a recording needs many samples")
+    if fmt.fps is None and table.fps_hint and _time_column(df, fmt) is None:
+        fmt = replace(fmt, fps=table.fps_hint)  # a rate stated above the header (ActiGraph)
+    t, start_time = _times_seconds(df, fmt)
     _check_time(t)
-    acc = _columns(df, fmt.acc_cols, "accelerometer", "--acc-cols")
-    has_gyro = fmt.gyro_cols is not None and all(c in df.columns for c in fmt.gyro_cols)
-    gyro = _columns(df, fmt.gyro_cols, "gyroscope", "--gyro-cols") if has_gyro else np.zeros_like(acc)
-    names = tuple(fmt.acc_cols) + (tuple(fmt.gyro_cols) if has_gyro else ("-", "-", "-"))
-    raw = _fill_short_nan_runs(np.concatenate([acc, gyro], axis=1), t, names)
-    acc_units = _acc_units(raw[:, :3], fmt.acc_units)
-    x = np.concatenate([acc_to_ms2(raw[:, :3], acc_units), _gyro(raw[:, 3:], fmt.gyro_units, has_gyro)], axis=1)
-    x, fps, segments = _uniform(t, x, fmt.max_gap_s)
-    return Recording(x.astype(np.float32), fps, joint, has_gyro, segments, float(t[0]), str(path), acc_units)
+    acc, gyro, used, warnings = _resolve_columns(df, fmt)
+    has_gyro = gyro is not None
+    names = tuple(used[:3]) + (tuple(used[-3:]) if has_gyro else ("-", "-", "-"))
+    raw = np.concatenate([acc, gyro if has_gyro else np.zeros_like(acc)], axis=1)
+    _check_finite(raw, names, table)
+    raw = _fill_short_nan_runs(raw, t, names)
+    fps = 1.0 / float(np.median(np.diff(t)))
+    acc_units, note = _acc_units(raw[:, :3], fmt.acc_units, fps)
+    warnings += [note] if note else []
+    acc_si = acc_to_ms2(raw[:, :3], acc_units)
+    _check_range(acc_si, names[:3], table, ACC_LIMIT, "m/s^2", "fix or drop that row")
+    gyro_si, note = _gyro(acc_si, raw[:, 3:], fmt.gyro_units, has_gyro, fps, names[3:], table)
+    warnings += [note] if note else []
+    x, fps, segments = _uniform(t, np.concatenate([acc_si, gyro_si], axis=1), fmt.max_gap_s)
+    return Recording(x.astype(np.float32), fps, joint, has_gyro, segments, float(t[0]), str(path), acc_units,
+                     start_time, warnings)
 
 
-def _acc_units(acc: np.ndarray, given: str | None) -> str:
+def _acc_units(acc: np.ndarray, given: str | None, fps: float) -> tuple[str, str | None]:
+    """(unit, warning or None): the declared unit checked against gravity, or the unit gravity implies."""
     try:
-        return normalise_unit(given, ACC_UNITS[:2], "accelerometer") if given else guess_acc_unit(acc)
+        if not given:
+            return guess_acc_unit(acc, fps), None
+        unit = normalise_unit(given, USER_ACC_UNITS, "accelerometer")
+        return unit, check_acc_unit(acc, unit, fps)
     except ValueError as err:
-        raise RecordingError(f"{err} (--acc-units g or m/s2)") from None
+        text = str(err)
+        raise RecordingError(text if "--acc-units" in text else f"{text} (--acc-units g, m/s2 or mg)") from None
 
 
-def _gyro(gyro: np.ndarray, units: str, has_gyro: bool) -> np.ndarray:
+def _gyro(acc: np.ndarray, gyro: np.ndarray, units: str, has_gyro: bool, fps: float, names: tuple[str, ...],
+          table: Table) -> tuple[np.ndarray, str | None]:
+    """Gyroscope in rad/s and a warning or None, after checking the declared unit against gravity's turning."""
     try:
         units = normalise_unit(units, GYRO_UNITS, "gyroscope")
     except ValueError as err:
         raise RecordingError(f"{err} (--gyro-units)") from None
-    if has_gyro and units == "rad/s" and np.percentile(np.abs(gyro), 99) > 35.0:
-        raise RecordingError("gyroscope values exceed 35 rad/s (2000 deg/s): they look like deg/s; "
-                             "pass --gyro-units deg/s")
-    return gyro_to_rads(gyro, units)
+    rads = gyro_to_rads(gyro, units)
+    if not has_gyro:
+        return rads, None
+    hint = "if the gyroscope is in deg/s pass --gyro-units deg/s" if units == "rad/s" else "fix or drop that row"
+    _check_range(rads, names, table, GYRO_LIMIT, "rad/s", hint)
+    try:
+        return rads, check_gyro_unit(acc, rads, fps, units)
+    except ValueError as err:
+        raise RecordingError(str(err)) from None
+
+
+def unclassified_tail(rec: Recording, start_s: np.ndarray, window_s: float) -> float:
+    """Seconds of the recording's segments that no window starting at ``start_s`` (s) covers (tails and
+    segments shorter than a window)."""
+    covered = 0.0
+    ends = np.sort(np.asarray(start_s, dtype=np.float64))
+    last = -np.inf
+    for s in ends:  # union of [s, s + window_s)
+        covered += max(0.0, s + window_s - max(s, last))
+        last = max(last, s + window_s)
+    total = sum(b - a for a, b in rec.segments) / rec.fps
+    return max(0.0, total - covered)
 
 
 @dataclass
