@@ -99,11 +99,11 @@ def sniff(path: Path, text: str) -> tuple[str, str, int, list[str]]:
     lines = text.splitlines()[:-1] if len(text) >= HEAD_BYTES else text.splitlines()
     body = [ln for ln in lines if ln.strip()][-20:]
     best, best_n = ",", 0
-    for sep in (",", ";", "\t", "|"):
+    for sep in ("\t", ";", ",", "|"):  # ',' last but one: decimal commas split a ';' or tab file evenly too
         counts = {_fields(ln, sep) for ln in body}
-        n = min(counts) if counts else 0
-        if len(counts) == 1 and n > best_n:
-            best, best_n = sep, n
+        if len(counts) == 1 and min(counts) >= 2:
+            best, best_n = sep, min(counts)
+            break
     if best_n < 2:
         raise TableError(f"{path}: no delimiter (',', ';', tab) splits the lines into columns; is it a CSV?")
     header = next(k for k, ln in enumerate(lines) if _fields(ln, best) == best_n)

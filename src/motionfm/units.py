@@ -135,8 +135,8 @@ def check_gyro_unit(acc: np.ndarray, gyro: np.ndarray, fps: float, unit: str) ->
     gyro_rms = ratio * turn
     if max(gyro_rms, turn) < 0.05:  # both under 3 deg/s: nothing to compare
         return None
-    other = "deg/s" if unit == "rad/s" else "rad/s"
-    if ratio > 10 or ratio < 0.03:
+    if unit == "rad/s" and ratio > 10 or unit == "deg/s" and ratio < 0.03:
+        other = "deg/s" if unit == "rad/s" else "rad/s"
         raise ValueError(f"the gyroscope read in {unit} turns {ratio:.3g}x as fast as gravity turns in the sensor "
                          f"frame (should be ~1); the data look like {other}: pass --gyro-units {other}")
     if ratio > 4 or ratio < 0.08:
