@@ -60,4 +60,4 @@ def test_yaw_about_gravity_is_ignored():
     acc = np.stack([0 * t, 0 * t, 1 + 0 * t], 1) + 0.001 * np.sin(t)[:, None]
     yaw = np.stack([0 * t, 0 * t, 2.0 * np.sin(t)], 1)  # turning on the spot: gravity stays on z
     ratio, turn = gyro_gravity_ratio(acc, yaw, 50.0)
-    assert ratio * turn < 1e-6
+    assert ratio * turn < 0.01  # of a 1.41 rad/s RMS yaw
