@@ -71,6 +71,7 @@ class Recording:
     acc_units: str = ""
     start_time: pd.Timestamp | None = None
     warnings: list[str] = field(default_factory=list)
+    placement: str = ""  # as the user named it (joint is where the model puts it)
 
     @property
     def duration(self) -> float:
@@ -252,7 +253,7 @@ def read_recording(path: str | Path, placement: str, fmt: RecordingFormat | None
     warnings += [note] if note else []
     x, fps, segments = _uniform(t, np.concatenate([acc_si, gyro_si], axis=1), fmt.max_gap_s)
     return Recording(x.astype(np.float32), fps, joint, has_gyro, segments, float(t[0]), str(path), acc_units,
-                     start_time, warnings)
+                     start_time, warnings, placement)
 
 
 def _acc_units(acc: np.ndarray, given: str | None, fps: float) -> tuple[str, str | None]:
@@ -334,5 +335,8 @@ def recording_windows(rec: Recording, window_s: float = 10.0, stride_s: float | 
 
 def describe(rec: Recording) -> str:
     """One line about a recording: duration, rate, placement, channels."""
-    return (f"{rec.source}: {rec.duration:.1f} s at {rec.fps:.1f} Hz, {JOINT_NAMES[rec.joint]}, "
+    where = JOINT_NAMES[rec.joint] if rec.placement in ("", JOINT_NAMES[rec.joint]) else \
+        f"{rec.placement} (joint {JOINT_NAMES[rec.joint]})"
+    clock = f", from {rec.start_time.isoformat()}" if rec.start_time is not None else ""
+    return (f"{rec.source}: {rec.duration:.1f} s at {rec.fps:.1f} Hz{clock}, {where}, "
             f"acc{' + gyro' if rec.has_gyro else ' only'} (acc units {rec.acc_units}), {len(rec.segments)} segment(s)")
