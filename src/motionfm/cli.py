@@ -14,6 +14,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from . import __version__
 
@@ -29,14 +30,15 @@ FULL_TABLE_ROWS = 40  # above this many windows the table shows runs of one labe
 
 
 def fail(message: str, code: int = 2) -> None:
-    """Print a one-line error and exit non-zero."""
-    console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True, markup=True)
+    """Print a one-line error and exit non-zero (a message of several lines is joined into one)."""
+    message = "; ".join(line.strip() for line in str(message).splitlines() if line.strip())
+    console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True, markup=True)
     raise typer.Exit(code)
 
 
 def warn(message: str) -> None:
     """Print a one-line warning (the command goes on)."""
-    console.print(f"[yellow]warning:[/yellow] {message}", highlight=False, soft_wrap=True)
+    console.print(f"[yellow]warning:[/yellow] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def _version(value: bool) -> None:
@@ -147,9 +149,10 @@ def simulate(
     except FileNotFoundError as err:
         fail(str(err))
     except (tarfile.TarError, EOFError, OSError) as err:
-        fail(f"cannot unpack the archive: {err}; check the file is a complete .tar(.gz/.xz/.bz2)")
+        fail(f"cannot unpack the archive ({str(err).splitlines()[0]}); check the file is a complete "
+             f".tar(.gz/.xz/.bz2)")
     for line in corpus.failures:
-        console.print(f"[yellow]skipped:[/yellow] {line}", highlight=False, soft_wrap=True)
+        console.print(f"[yellow]skipped:[/yellow] {escape(line)}", highlight=False, soft_wrap=True)
     if not len(corpus):
         fail("no file could be simulated")
     corpus.save(out)
@@ -255,12 +258,12 @@ def classify(
     fmt = _recording_format(time_col, acc_cols, gyro_cols, acc_units, gyro_units, fps)
     try:
         rec = read_recording(recording, placement, fmt)
-        if not quiet:
-            console.print(describe(rec))
-        _warn_recording(rec, acc_cols, gyro_cols)
         result = _classify(model, rec, names, window, stride, quiet)
     except (RecordingError, FileNotFoundError) as err:
         fail(str(err))
+    if not quiet:
+        console.print(describe(rec))
+    _warn_recording(rec, acc_cols, gyro_cols)
     if not quiet:
         _print_result(result, full_table)
     missed = unclassified_tail(rec, result.start_s, window)
@@ -313,7 +316,8 @@ def _classify(model: str, rec, names: list[str], window: float, stride: float | 
     net = _model(model)  # a missing model is a one-line error before any work
     total = sum(b - a for a, b in rec.segments) / rec.fps
     with Progress(TextColumn("classifying"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                  TimeRemainingColumn(), console=console, transient=True, disable=quiet) as bar:
+                  TimeRemainingColumn(), console=console, transient=True,
+                  disable=quiet or not console.is_terminal) as bar:
         task = bar.add_task("classifying", total=total)
         return classify_recording(net, rec, names, window, stride, progress=lambda s: bar.advance(task, s))
 

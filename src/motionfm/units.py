@@ -139,6 +139,8 @@ def check_gyro_unit(acc: np.ndarray, gyro: np.ndarray, fps: float, unit: str) ->
         other = "deg/s" if unit == "rad/s" else "rad/s"
         raise ValueError(f"the gyroscope read in {unit} turns {ratio:.3g}x as fast as gravity turns in the sensor "
                          f"frame (should be ~1); the data look like {other}: pass --gyro-units {other}")
+    if gyro_rms < 1e-6:
+        return "the gyroscope columns are all zero while gravity turns: is the gyroscope off? (--gyro-cols none)"
     if ratio > 4 or ratio < 0.08:
         return (f"the gyroscope read in {unit} turns {ratio:.2g}x as fast as gravity (expected ~1): check "
                 f"--gyro-units and --gyro-cols")
