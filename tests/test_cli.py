@@ -177,6 +177,8 @@ BAD_INPUTS = {
     "out is a folder": (lambda p: ["classify", str(_recording(p)), "--out", str(p)], "is a folder"),
     "out not writable": (lambda p: ["classify", str(_recording(p)), "--out", "/proc/motionfm/x.csv"],
                          "cannot write in /proc"),
+    "out is a symlink": (lambda p: ["classify", str(_recording(p)), "--out",
+                                    str((p / "l.csv").symlink_to(p / "t.csv") or p / "l.csv")], "a symbolic link"),
     "plot not writable": (lambda p: ["classify", str(_recording(p)), "--plot", "/proc/x.png"], "cannot write in"),
     "evaluate --shots a": (lambda p: ["evaluate", "--shots", "a"], "--shots takes comma-separated whole numbers"),
     "evaluate --shots 0": (lambda p: ["evaluate", "--shots", "0,1"], "--shots takes comma-separated whole numbers"),

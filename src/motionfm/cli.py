@@ -64,6 +64,13 @@ def _writable(path: Path | None, flag: str, folder: bool = False) -> None:
     wanted (or a file where a folder is), or a place where nothing can be created."""
     if path is None:
         return
+    from .atomic import DestinationError, check_destination
+
+    if not folder and not path.is_dir():
+        try:
+            check_destination(path)
+        except DestinationError as err:
+            fail(f"{flag} {err}")
     if not folder and path.is_dir():
         fail(f"{flag} {path} is a folder; give a file name inside it")
     if folder and path.exists() and not path.is_dir():
