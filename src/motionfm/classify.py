@@ -20,6 +20,7 @@ from .io import Recording, RecordingError, RecordingWindows, recording_windows
 
 CHUNK_S = 3600.0  # seconds of recording turned into windows at a time
 MARGIN_S = 5.0  # context kept on each side of a chunk so resampling at its edges sees the real neighbours
+BATCH = 32  # windows per forward pass: activations of 256 windows take ~1 GB on the 22-joint layout
 
 
 @dataclass
@@ -101,7 +102,7 @@ def classify_recording(model, rec: Recording, labels: Sequence[str], window_s: f
         t = w.start_s + offset
         keep = (t >= lo - 1e-6) & (t < hi - 1e-6)
         if keep.any():
-            scores.append((embed(net, w.x[keep], w.mask[keep]) @ text.T).numpy())
+            scores.append((embed(net, w.x[keep], w.mask[keep], batch_size=BATCH) @ text.T).numpy())
             starts.append(t[keep])
         progress(seconds)
     if not starts:
