@@ -15,8 +15,8 @@ import pandas as pd
 
 from .resampling import resample, sliding_windows
 from .skeleton import JOINT_NAMES, NUM_JOINTS, placement_to_joint
-from .tables import (ACC_NAMES, GRAVITY_NAMES, GYRO_NAMES, USER_ACC_NAMES, Table, TableError, find, find_time,
-                     find_triplet, read_table)
+from .tables import (ACC_NAMES, CSV_SUFFIXES, GRAVITY_NAMES, GYRO_NAMES, USER_ACC_NAMES, Table, TableError, find,
+                     find_time, find_triplet, read_table)
 from .units import (GRAVITY, GYRO_UNITS, USER_ACC_UNITS, acc_to_ms2, check_acc_unit, check_gyro_unit,
                     guess_acc_unit, gyro_to_rads, normalise_unit)
 
@@ -78,36 +78,56 @@ class Recording:
         return len(self.x) / self.fps
 
 
-def _read_table(path: Path) -> Table:
+PEEK_ROWS = 500  # rows read first to find the columns and their types
+
+
+def _read_table(path: Path, **options) -> Table:
     try:
-        return read_table(path)
+        return read_table(path, **options)
     except TableError as err:
         raise RecordingError(str(err)) from None
 
 
-def _columns(df: pd.DataFrame, names: tuple[str, ...], what: str, flag: str) -> np.ndarray:
+def _values(df: pd.DataFrame, names: tuple[str, ...], what: str, flag: str) -> np.ndarray:
+    """(T, len(names)) float32 of the named columns (non-numbers as NaN), or an error listing the file's columns."""
     found = find(list(df.columns), tuple(names))
     if found is None:
         missing = [c for c in names if find(list(df.columns), (c,)) is None]
         raise RecordingError(f"{what} column(s) {', '.join(missing)} not found; the file has: "
                              f"{', '.join(map(str, df.columns))}. Name them with {flag}")
-    values = df[list(found)].apply(pd.to_numeric, errors="coerce")
-    return values.to_numpy(dtype=np.float64)
+    out = np.empty((len(df), len(found)), dtype=np.float32)
+    for k, c in enumerate(found):
+        col = df[c]
+        out[:, k] = col.to_numpy() if pd.api.types.is_numeric_dtype(col) else pd.to_numeric(col, errors="coerce")
+    return out
 
 
-def _resolve_columns(df: pd.DataFrame, fmt: RecordingFormat) -> tuple[np.ndarray, np.ndarray | None, list[str], list[str]]:
-    """(acc (T, 3), gyro (T, 3) or None, column names used, warnings) following the format's names."""
+@dataclass
+class _Columns:
+    """Which columns of the file hold what (names as the file spells them)."""
+
+    time: str | None
+    acc: tuple[str, ...]
+    gravity: tuple[str, ...] | None  # added to acc (Core Motion's userAcceleration excludes gravity)
+    gyro: tuple[str, ...] | None
+    warnings: list[str]
+
+    def sensor_names(self) -> list[str]:
+        return list(self.acc) + list(self.gravity or ()) + list(self.gyro or ())
+
+
+def _plan_columns(df: pd.DataFrame, fmt: RecordingFormat) -> _Columns:
+    """Find the time, accelerometer (+ gravity) and gyroscope columns in a peek at the file."""
     cols, warnings = list(df.columns), []
     acc_names = tuple(fmt.acc_cols)
+    grav = None
     if acc_names == DEFAULT_ACC and find(cols, acc_names) is None:
-        user = find_triplet(cols, USER_ACC_NAMES)
-        grav = find_triplet(cols, GRAVITY_NAMES)
+        user, grav = find_triplet(cols, USER_ACC_NAMES), find_triplet(cols, GRAVITY_NAMES)
         acc_names = find_triplet(cols, ACC_NAMES) or (user if user and grav else acc_names)
-    acc = _columns(df, acc_names, "accelerometer", "--acc-cols")
-    used = list(acc_names)
-    if acc_names == find_triplet(cols, USER_ACC_NAMES) and (grav := find_triplet(cols, GRAVITY_NAMES)):
-        acc = acc + _columns(df, grav, "gravity", "--acc-cols")  # Core Motion: user acceleration + gravity
-        used += list(grav)
+        grav = grav if user and acc_names == user else None
+    _values(df.iloc[:0], acc_names, "accelerometer", "--acc-cols")  # names an absent column
+    acc_names = find(cols, acc_names) or acc_names
+    used = list(acc_names) + list(grav or ())
     gyro_names = tuple(fmt.gyro_cols) if fmt.gyro_cols else None
     if gyro_names == DEFAULT_GYRO and find(cols, gyro_names) is None:
         gyro_names = find_triplet(cols, GYRO_NAMES)
@@ -116,8 +136,10 @@ def _resolve_columns(df: pd.DataFrame, fmt: RecordingFormat) -> tuple[np.ndarray
             if len(spare) >= 3:
                 warnings.append(f"no gyroscope columns gx, gy, gz; unused numeric columns: {', '.join(spare[:8])}; "
                                 f"name the gyroscope with --gyro-cols (using the accelerometer only)")
-    gyro = _columns(df, gyro_names, "gyroscope", "--gyro-cols") if gyro_names else None
-    return acc, gyro, used + list(gyro_names or ()), warnings
+    if gyro_names:
+        _values(df.iloc[:0], gyro_names, "gyroscope", "--gyro-cols")
+        gyro_names = find(cols, gyro_names)
+    return _Columns(_time_column(df, fmt), acc_names, grav, gyro_names, warnings)
 
 
 def _time_column(df: pd.DataFrame, fmt: RecordingFormat) -> str | None:
@@ -167,27 +189,33 @@ def _check_time(t: np.ndarray) -> None:
                              f"{t[bad[0] + 1]:.4f}); sort the file by time and drop duplicate rows")
 
 
-def _check_finite(x: np.ndarray, names: tuple[str, ...], table: Table) -> None:
+def _line(row: int, header_line: int | None) -> str:
+    return f"row {row} (file line {header_line + 2 + row})" if header_line is not None else f"row {row}"
+
+
+def _check_finite(x: np.ndarray, names: tuple[str, ...], header_line: int | None) -> None:
     """Refuse infinite values (NaN is handled as missing), naming the first one's row and column."""
-    inf = np.isinf(x)
-    if inf.any():
-        row, col = np.argwhere(inf)[0]
-        raise RecordingError(f"column {names[col]} is infinite ({x[row, col]}) at row {row} (file line "
-                             f"{table.file_line(int(row))}); fix or drop that row")
+    for col in range(x.shape[1]):
+        inf = np.isinf(x[:, col])
+        if inf.any():
+            row = int(np.argmax(inf))
+            raise RecordingError(f"column {names[col]} is infinite ({x[row, col]}) at {_line(row, header_line)}; "
+                                 f"fix or drop that row")
 
 
-def _check_range(x: np.ndarray, names: tuple[str, ...], table: Table, limit: float, what: str, hint: str) -> None:
+def _check_range(x: np.ndarray, names: tuple[str, ...], header_line: int | None, limit: float, what: str,
+                 hint: str) -> None:
     """Refuse physically impossible values (x already in SI units), naming the first one's row and column."""
-    big = np.abs(x) > limit
-    if big.any():
-        row, col = np.argwhere(big)[0]
-        raise RecordingError(f"column {names[col]} reads {x[row, col]:.4g} {what} at row {row} (file line "
-                             f"{table.file_line(int(row))}), beyond any sensor (limit {limit:.4g}); {hint}")
+    for col in range(x.shape[1]):
+        big = np.abs(x[:, col]) > limit
+        if big.any():
+            row = int(np.argmax(big))
+            raise RecordingError(f"column {names[col]} reads {x[row, col]:.4g} {what} at {_line(row, header_line)}, "
+                                 f"beyond any sensor (limit {limit:.4g}); {hint}")
 
 
 def _fill_short_nan_runs(x: np.ndarray, t: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
-    """Interpolate NaN runs of up to MAX_NAN_FILL samples; longer runs are an error naming where."""
-    x = x.copy()
+    """Interpolate NaN runs of up to MAX_NAN_FILL samples in place; longer runs are an error naming where."""
     for c in range(x.shape[1]):
         nan = np.isnan(x[:, c])
         if not nan.any():
@@ -204,17 +232,28 @@ def _fill_short_nan_runs(x: np.ndarray, t: np.ndarray, names: tuple[str, ...]) -
 
 
 def _uniform(t: np.ndarray, x: np.ndarray, max_gap_s: float) -> tuple[np.ndarray, float, list[tuple[int, int]]]:
-    """Resample onto a uniform grid at the median rate; return (x, fps, segments between gaps)."""
+    """Resample onto a uniform grid at the median rate; return (x, fps, segments between gaps).
+
+    Samples already on the grid (within a quarter step) are kept as they are (no copy); otherwise the grid
+    is filled a million samples at a time, so memory stays near one copy of the recording.
+    """
     dt = np.diff(t)
     fps = 1.0 / float(np.median(dt))
-    grid = np.arange(t[0], t[-1] + 0.5 / fps, 1.0 / fps)
-    out = np.stack([np.interp(grid, t, x[:, c]) for c in range(x.shape[1])], axis=1)
-    gap_starts = t[:-1][dt > max_gap_s]
-    gap_stops = t[1:][dt > max_gap_s]
+    n = int(np.floor((t[-1] - t[0]) * fps + 0.5)) + 1
+    on_grid = n == len(t) and bool(np.all(np.abs(t - (t[0] + np.arange(n) / fps)) < 0.25 / fps))
+    if on_grid:
+        out = x
+    else:
+        out = np.empty((n, x.shape[1]), dtype=np.float32)
+        for a in range(0, n, 1_000_000):
+            grid = t[0] + np.arange(a, min(n, a + 1_000_000)) / fps
+            for c in range(x.shape[1]):
+                out[a:a + len(grid), c] = np.interp(grid, t, x[:, c])
+    gaps = np.nonzero(dt > max_gap_s)[0]
     cuts = [0]
-    for a, b in zip(gap_starts, gap_stops):
-        cuts += [int(np.searchsorted(grid, a, "right")), int(np.searchsorted(grid, b, "left"))]
-    cuts.append(len(grid))
+    for g in gaps:  # grid indices (k = (time - t0) * fps) just after the gap's start and up to its end
+        cuts += [int(np.floor((t[g] - t[0]) * fps + 1e-9)) + 1, int(np.ceil((t[g + 1] - t[0]) * fps - 1e-9))]
+    cuts.append(n)
     segments = [(cuts[k], cuts[k + 1]) for k in range(0, len(cuts), 2) if cuts[k + 1] > cuts[k]]
     return out, fps, segments
 
@@ -223,37 +262,48 @@ def read_recording(path: str | Path, placement: str, fmt: RecordingFormat | None
     """Read a CSV/Parquet recording of one sensor worn at ``placement`` (e.g. 'left_wrist', 'waist').
 
     Checks every value is finite and physically possible, and the units against gravity (accelerometer)
-    and against gravity's turning (gyroscope); RecordingError (one line) otherwise.
+    and against gravity's turning (gyroscope); RecordingError (one line) otherwise. Only the needed columns
+    are read, as float32, so a week at 50 Hz fits in about one copy of its samples.
     """
     fmt, path = fmt or RecordingFormat(), Path(path)
     try:
         joint = placement_to_joint(placement)
     except ValueError as err:
         raise RecordingError(str(err)) from None
-    table = _read_table(path)
+    peek = _read_table(path, nrows=PEEK_ROWS)
+    plan = _plan_columns(peek.frame, fmt)
+    if fmt.fps is None and peek.fps_hint and plan.time is None:
+        fmt = replace(fmt, fps=peek.fps_hint)  # a rate stated above the header (ActiGraph)
+    sensors = plan.sensor_names()
+    table = _read_table(path, usecols=[c for c in [plan.time, *sensors] if c], float32=tuple(sensors))
+    header = table.header_line if path.name.lower().endswith(CSV_SUFFIXES) else None
     df = table.frame
     if len(df) < 2:
         raise RecordingError(f"{path}: has {len(df)} data rows; a recording needs many samples")
-    if fmt.fps is None and table.fps_hint and _time_column(df, fmt) is None:
-        fmt = replace(fmt, fps=table.fps_hint)  # a rate stated above the header (ActiGraph)
     t, start_time = _times_seconds(df, fmt)
     _check_time(t)
-    acc, gyro, used, warnings = _resolve_columns(df, fmt)
-    has_gyro = gyro is not None
-    names = tuple(used[:3]) + (tuple(used[-3:]) if has_gyro else ("-", "-", "-"))
-    raw = np.concatenate([acc, gyro if has_gyro else np.zeros_like(acc)], axis=1)
-    _check_finite(raw, names, table)
-    raw = _fill_short_nan_runs(raw, t, names)
+    has_gyro = plan.gyro is not None
+    raw = np.zeros((len(df), 6), dtype=np.float32)
+    raw[:, :3] = _values(df, plan.acc, "accelerometer", "--acc-cols")
+    if plan.gravity:
+        raw[:, :3] += _values(df, plan.gravity, "gravity", "--acc-cols")
+    if has_gyro:
+        raw[:, 3:] = _values(df, plan.gyro, "gyroscope", "--gyro-cols")
+    del df, table  # the frame is no longer needed: free it before the recording's own copies
+    names = tuple(plan.acc) + (tuple(plan.gyro) if has_gyro else ("-", "-", "-"))
+    _check_finite(raw, names, header)
+    _fill_short_nan_runs(raw, t, names)
     fps = 1.0 / float(np.median(np.diff(t)))
+    warnings = list(plan.warnings)
     acc_units, note = _acc_units(raw[:, :3], fmt.acc_units, fps)
     warnings += [note] if note else []
-    acc_si = acc_to_ms2(raw[:, :3], acc_units)
-    _check_range(acc_si, names[:3], table, ACC_LIMIT, "m/s^2", "fix or drop that row")
-    gyro_si, note = _gyro(acc_si, raw[:, 3:], fmt.gyro_units, has_gyro, fps, names[3:], table)
+    raw[:, :3] = acc_to_ms2(raw[:, :3], acc_units)
+    _check_range(raw[:, :3], names[:3], header, ACC_LIMIT, "m/s^2", "fix or drop that row")
+    raw[:, 3:], note = _gyro(raw[:, :3], raw[:, 3:], fmt.gyro_units, has_gyro, fps, names[3:], header)
     warnings += [note] if note else []
-    x, fps, segments = _uniform(t, np.concatenate([acc_si, gyro_si], axis=1), fmt.max_gap_s)
-    return Recording(x.astype(np.float32), fps, joint, has_gyro, segments, float(t[0]), str(path), acc_units,
-                     start_time, warnings, placement)
+    x, fps, segments = _uniform(t, raw, fmt.max_gap_s)
+    return Recording(x, fps, joint, has_gyro, segments, float(t[0]), str(path), acc_units, start_time, warnings,
+                     placement)
 
 
 def _acc_units(acc: np.ndarray, given: str | None, fps: float) -> tuple[str, str | None]:
@@ -269,7 +319,7 @@ def _acc_units(acc: np.ndarray, given: str | None, fps: float) -> tuple[str, str
 
 
 def _gyro(acc: np.ndarray, gyro: np.ndarray, units: str, has_gyro: bool, fps: float, names: tuple[str, ...],
-          table: Table) -> tuple[np.ndarray, str | None]:
+          header: int | None) -> tuple[np.ndarray, str | None]:
     """Gyroscope in rad/s and a warning or None, after checking the declared unit against gravity's turning."""
     try:
         units = normalise_unit(units, GYRO_UNITS, "gyroscope")
@@ -279,7 +329,7 @@ def _gyro(acc: np.ndarray, gyro: np.ndarray, units: str, has_gyro: bool, fps: fl
     if not has_gyro:
         return rads, None
     hint = "if the gyroscope is in deg/s pass --gyro-units deg/s" if units == "rad/s" else "fix or drop that row"
-    _check_range(rads, names, table, GYRO_LIMIT, "rad/s", hint)
+    _check_range(rads, names, header, GYRO_LIMIT, "rad/s", hint)
     try:
         return rads, check_gyro_unit(acc, rads, fps, units)
     except ValueError as err:

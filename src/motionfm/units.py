@@ -47,11 +47,24 @@ def gyro_to_rads(gyro: np.ndarray, unit: str) -> np.ndarray:
     return np.deg2rad(gyro) if unit == "deg/s" else gyro
 
 
+SAMPLE_SPANS, SPAN_S = 48, 150.0  # long recordings are checked on 48 spread spans of 150 s (2 h in all)
+
+
+def sample_spans(length: int, fps: float) -> list[slice]:
+    """Up to SAMPLE_SPANS evenly spread slices of SPAN_S seconds covering a recording of ``length`` samples
+    (one slice of everything when it is shorter than their total): bounded work and memory for the checks."""
+    span = max(2, int(SPAN_S * fps))
+    if length <= span * SAMPLE_SPANS:
+        return [slice(0, length)]
+    starts = np.linspace(0, length - span, SAMPLE_SPANS).astype(int)
+    return [slice(int(a), int(a) + span) for a in starts]
+
+
 def _block_means(x: np.ndarray, n: int) -> np.ndarray:
     """(T, C) -> (T // n, C) means of consecutive blocks of n samples (one row when T < n)."""
     n = max(1, min(n, len(x)))
     k = len(x) // n
-    return np.nanmean(x[:k * n].reshape(k, n, -1), axis=1)
+    return np.nanmean(x[:k * n].reshape(k, n, -1), axis=1, dtype=np.float64)
 
 
 def static_magnitude(acc: np.ndarray, fps: float = 50.0) -> float:
@@ -59,7 +72,9 @@ def static_magnitude(acc: np.ndarray, fps: float = 50.0) -> float:
 
     acc: (T, 3) in any unit; movement averages out within a second, gravity does not.
     """
-    return float(np.nanmedian(np.linalg.norm(_block_means(acc, int(round(fps))), axis=-1)))
+    n = int(round(fps))
+    means = np.concatenate([_block_means(acc[s], n) for s in sample_spans(len(acc), fps)])
+    return float(np.nanmedian(np.linalg.norm(means, axis=-1)))
 
 
 def guess_acc_unit(acc: np.ndarray, fps: float = 50.0) -> str:
@@ -110,19 +125,23 @@ def gyro_gravity_ratio(acc: np.ndarray, gyro: np.ndarray, fps: float) -> tuple[f
 
     acc (T, 3) any unit, gyro (T, 3) rad/s as declared, at ``fps`` Hz. Gravity's direction u obeys
     du/dt = -w x u, so the part of w perpendicular to u is du/dt x u. Both are smoothed over 0.5 s
-    (linear acceleration is not gravity) and compared as RMS over the recording.
+    (linear acceleration is not gravity) and compared as RMS over the recording (over sample_spans of a
+    long one).
     Returns (gyro RMS / gravity-turn RMS, gravity-turn RMS in rad/s); the ratio is ~1 for right units,
     ~57 for deg/s read as rad/s and ~1/57 for the reverse.
     """
     n = max(1, int(round(0.5 * fps)))
-    a = _smooth(acc.astype(np.float64), n)
-    u = a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
-    turn = np.cross(np.gradient(u, 1.0 / fps, axis=0), u)  # (T, 3) rad/s, perpendicular to gravity
-    w = _smooth(gyro.astype(np.float64), n)
-    w_perp = w - u * np.sum(w * u, axis=1, keepdims=True)
-    turn_rms = float(np.sqrt(np.mean(np.sum(turn ** 2, axis=1))))
-    gyro_rms = float(np.sqrt(np.mean(np.sum(w_perp ** 2, axis=1))))
-    return gyro_rms / max(turn_rms, 1e-12), turn_rms
+    turn_ss = gyro_ss = 0.0
+    count = 0
+    for span in sample_spans(len(acc), fps):
+        a = _smooth(acc[span].astype(np.float64), n)
+        u = a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
+        turn = np.cross(np.gradient(u, 1.0 / fps, axis=0), u)  # (T, 3) rad/s, perpendicular to gravity
+        w = _smooth(gyro[span].astype(np.float64), n)
+        w_perp = w - u * np.sum(w * u, axis=1, keepdims=True)
+        turn_ss, gyro_ss, count = turn_ss + float(np.sum(turn ** 2)), gyro_ss + float(np.sum(w_perp ** 2)), count + len(u)
+    turn_rms, gyro_rms = np.sqrt(turn_ss / count), np.sqrt(gyro_ss / count)
+    return float(gyro_rms / max(turn_rms, 1e-12)), float(turn_rms)
 
 
 def check_gyro_unit(acc: np.ndarray, gyro: np.ndarray, fps: float, unit: str) -> str | None:
