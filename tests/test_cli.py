@@ -250,7 +250,8 @@ def test_startup_imports_no_heavy_library():
     import subprocess
     import sys
 
-    code = "import sys, motionfm.cli; print(sorted(m for m in ('torch', 'numpy', 'pandas', 'scipy') if m in sys.modules))"
+    code = ("import sys, motionfm.cli; "
+            "print(sorted(m for m in ('torch', 'numpy', 'pandas', 'scipy') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
 

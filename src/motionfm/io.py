@@ -17,8 +17,8 @@ from .resampling import resample, sliding_windows
 from .skeleton import JOINT_NAMES, NUM_JOINTS, placement_to_joint
 from .tables import (ACC_NAMES, CSV_SUFFIXES, GRAVITY_NAMES, GYRO_NAMES, USER_ACC_NAMES, Table, TableError, find,
                      find_time, find_triplet, read_table)
-from .units import (GRAVITY, GYRO_UNITS, USER_ACC_UNITS, acc_to_ms2, check_acc_unit, check_gyro_unit,
-                    guess_acc_unit, gyro_to_rads, normalise_unit)
+from .units import (GRAVITY, GYRO_UNITS, USER_ACC_UNITS, acc_scale, check_acc_unit, check_gyro_unit,
+                    guess_acc_unit, normalise_unit)
 
 FPS = 20.0
 TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
@@ -166,7 +166,7 @@ def _times_seconds(df: pd.DataFrame, fmt: RecordingFormat) -> tuple[np.ndarray, 
             raise RecordingError(f"time column {name!r} has values that are neither numbers nor dates "
                                  f"(row {int(np.argmax(stamps.isna().to_numpy()))})")
         return (stamps - stamps.iloc[0]).dt.total_seconds().to_numpy(), stamps.iloc[0]
-    t = col.to_numpy(dtype=np.float64)
+    t = col.to_numpy(dtype=np.float64, copy=True)
     if fmt.time_unit != "auto":
         if fmt.time_unit not in TIME_UNITS:
             raise RecordingError(f"unknown time unit {fmt.time_unit!r}; use one of {', '.join(TIME_UNITS)}")
@@ -174,7 +174,7 @@ def _times_seconds(df: pd.DataFrame, fmt: RecordingFormat) -> tuple[np.ndarray, 
     else:
         step = np.nanmedian(np.diff(t)) if len(t) > 1 else 1.0
         unit = "s" if step < 0.5 else "ms" if step < 500 else "us" if step < 5e5 else "ns"
-    t = t * TIME_UNITS[unit]
+    t *= TIME_UNITS[unit]
     epoch = 1e9 < t[0] < 4e9 if np.isfinite(t[0]) else False  # Unix seconds between 2001 and 2096
     return t, pd.Timestamp(t[0], unit="s", tz="UTC") if epoch else None
 
@@ -237,18 +237,20 @@ def _uniform(t: np.ndarray, x: np.ndarray, max_gap_s: float) -> tuple[np.ndarray
     Samples already on the grid (within a quarter step) are kept as they are (no copy); otherwise the grid
     is filled a million samples at a time, so memory stays near one copy of the recording.
     """
-    dt = np.diff(t)
-    fps = 1.0 / float(np.median(dt))
+    fps = _median_rate(t)
     n = int(np.floor((t[-1] - t[0]) * fps + 0.5)) + 1
-    on_grid = n == len(t) and bool(np.all(np.abs(t - (t[0] + np.arange(n) / fps)) < 0.25 / fps))
+    step = 1_000_000
+    on_grid = n == len(t) and all(np.all(np.abs(t[a:a + step] - (t[0] + np.arange(a, min(n, a + step)) / fps))
+                                         < 0.25 / fps) for a in range(0, n, step))
     if on_grid:
         out = x
     else:
-        out = np.empty((n, x.shape[1]), dtype=np.float32)
-        for a in range(0, n, 1_000_000):
-            grid = t[0] + np.arange(a, min(n, a + 1_000_000)) / fps
+        out = np.empty((n, x.shape[1]), dtype=np.float32, order="F")
+        for a in range(0, n, step):
+            grid = t[0] + np.arange(a, min(n, a + step)) / fps
             for c in range(x.shape[1]):
                 out[a:a + len(grid), c] = np.interp(grid, t, x[:, c])
+    dt = np.diff(t)
     gaps = np.nonzero(dt > max_gap_s)[0]
     cuts = [0]
     for g in gaps:  # grid indices (k = (time - t0) * fps) just after the gap's start and up to its end
@@ -283,23 +285,18 @@ def read_recording(path: str | Path, placement: str, fmt: RecordingFormat | None
     t, start_time = _times_seconds(df, fmt)
     _check_time(t)
     has_gyro = plan.gyro is not None
-    raw = np.zeros((len(df), 6), dtype=np.float32)
-    raw[:, :3] = _values(df, plan.acc, "accelerometer", "--acc-cols")
-    if plan.gravity:
-        raw[:, :3] += _values(df, plan.gravity, "gravity", "--acc-cols")
-    if has_gyro:
-        raw[:, 3:] = _values(df, plan.gyro, "gyroscope", "--gyro-cols")
-    del df, table  # the frame is no longer needed: free it before the recording's own copies
+    raw = _sensor_matrix(df, plan)  # the frame's columns are moved into it one by one
+    del df, table
     names = tuple(plan.acc) + (tuple(plan.gyro) if has_gyro else ("-", "-", "-"))
     _check_finite(raw, names, header)
     _fill_short_nan_runs(raw, t, names)
-    fps = 1.0 / float(np.median(np.diff(t)))
+    fps = _median_rate(t)
     warnings = list(plan.warnings)
     acc_units, note = _acc_units(raw[:, :3], fmt.acc_units, fps)
     warnings += [note] if note else []
-    raw[:, :3] = acc_to_ms2(raw[:, :3], acc_units)
+    raw[:, :3] *= np.float32(acc_scale(acc_units))
     _check_range(raw[:, :3], names[:3], header, ACC_LIMIT, "m/s^2", "fix or drop that row")
-    raw[:, 3:], note = _gyro(raw[:, :3], raw[:, 3:], fmt.gyro_units, has_gyro, fps, names[3:], header)
+    note = _gyro(raw[:, :3], raw[:, 3:], fmt.gyro_units, has_gyro, fps, names[3:], header)
     warnings += [note] if note else []
     x, fps, segments = _uniform(t, raw, fmt.max_gap_s)
     return Recording(x, fps, joint, has_gyro, segments, float(t[0]), str(path), acc_units, start_time, warnings,
@@ -319,21 +316,48 @@ def _acc_units(acc: np.ndarray, given: str | None, fps: float) -> tuple[str, str
 
 
 def _gyro(acc: np.ndarray, gyro: np.ndarray, units: str, has_gyro: bool, fps: float, names: tuple[str, ...],
-          header: int | None) -> tuple[np.ndarray, str | None]:
-    """Gyroscope in rad/s and a warning or None, after checking the declared unit against gravity's turning."""
+          header: int | None) -> str | None:
+    """Convert the gyroscope (T, 3) to rad/s in place and check the declared unit against gravity's turning;
+    returns a warning or None."""
     try:
         units = normalise_unit(units, GYRO_UNITS, "gyroscope")
     except ValueError as err:
         raise RecordingError(f"{err} (--gyro-units)") from None
-    rads = gyro_to_rads(gyro, units)
     if not has_gyro:
-        return rads, None
+        return None
+    if units == "deg/s":
+        gyro *= np.float32(np.pi / 180.0)
     hint = "if the gyroscope is in deg/s pass --gyro-units deg/s" if units == "rad/s" else "fix or drop that row"
-    _check_range(rads, names, header, GYRO_LIMIT, "rad/s", hint)
+    _check_range(gyro, names, header, GYRO_LIMIT, "rad/s", hint)
     try:
-        return rads, check_gyro_unit(acc, rads, fps, units)
+        return check_gyro_unit(acc, gyro, fps, units)
     except ValueError as err:
         raise RecordingError(str(err)) from None
+
+
+def _sensor_matrix(df: pd.DataFrame, plan: _Columns) -> np.ndarray:
+    """(T, 6) float32 [acc, gyro] (gyro zero when absent), stored column-major; each frame column is dropped
+    once copied, so memory holds about one copy of the samples."""
+    out = np.zeros((6, len(df)), dtype=np.float32)
+    groups = [(plan.acc, 0, "accelerometer", "--acc-cols"), (plan.gravity, 0, "gravity", "--acc-cols"),
+              (plan.gyro, 3, "gyroscope", "--gyro-cols")]
+    for cols, first, what, flag in groups:
+        if not cols:
+            continue
+        found = find(list(df.columns), tuple(cols))
+        if found is None:
+            _values(df.iloc[:0], tuple(cols), what, flag)  # raises naming the missing column
+        for k, c in enumerate(found or ()):
+            col = df.pop(c)
+            out[first + k] += col.to_numpy() if pd.api.types.is_numeric_dtype(col) else \
+                pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float32)
+            del col
+    return out.T
+
+
+def _median_rate(t: np.ndarray) -> float:
+    """Samples per second from the median time step (robust to jitter and gaps)."""
+    return 1.0 / float(np.median(np.diff(t)))
 
 
 def unclassified_tail(rec: Recording, start_s: np.ndarray, window_s: float) -> float:

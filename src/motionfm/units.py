@@ -41,6 +41,11 @@ def acc_to_ms2(acc: np.ndarray, unit: str) -> np.ndarray:
     return acc * _ACC_SCALE[unit] if unit != "m/s2" else acc
 
 
+def acc_scale(unit: str) -> float:
+    """Factor from a user unit (m/s2, g, mg) to m/s^2: for in-place conversion of long recordings."""
+    return _ACC_SCALE[normalise_unit(unit, USER_ACC_UNITS, "accelerometer")]
+
+
 def gyro_to_rads(gyro: np.ndarray, unit: str) -> np.ndarray:
     """Gyroscope values (..., 3) in ``unit`` -> rad/s."""
     unit = normalise_unit(unit, GYRO_UNITS, "gyroscope")
@@ -139,7 +144,9 @@ def gyro_gravity_ratio(acc: np.ndarray, gyro: np.ndarray, fps: float) -> tuple[f
         turn = np.cross(np.gradient(u, 1.0 / fps, axis=0), u)  # (T, 3) rad/s, perpendicular to gravity
         w = _smooth(gyro[span].astype(np.float64), n)
         w_perp = w - u * np.sum(w * u, axis=1, keepdims=True)
-        turn_ss, gyro_ss, count = turn_ss + float(np.sum(turn ** 2)), gyro_ss + float(np.sum(w_perp ** 2)), count + len(u)
+        turn_ss += float(np.sum(turn ** 2))
+        gyro_ss += float(np.sum(w_perp ** 2))
+        count += len(u)
     turn_rms, gyro_rms = np.sqrt(turn_ss / count), np.sqrt(gyro_ss / count)
     return float(gyro_rms / max(turn_rms, 1e-12)), float(turn_rms)
 
