@@ -8,6 +8,7 @@ of peak memory to the recording's own size in float32.
     python benchmarks/bench_long_recording.py --days 7          # the figure in the README
     python benchmarks/bench_long_recording.py --hours 2 --csv   # CSV input instead of Parquet
     python benchmarks/bench_long_recording.py --days 7 --read-only  # only read_recording (minutes, not hours)
+    python benchmarks/bench_long_recording.py --days 7 --chunks 3   # read, then classify the first 3 hours
 
 Classification itself works an hour of signal at a time, so its memory beyond the recording does not grow
 with length: --read-only measures the part that does (the recording held at its own rate).
@@ -60,12 +61,30 @@ def write_recording(path: Path, seconds: float, csv: bool) -> None:
         writer.close()
 
 
+PARTIAL = """
+from motionfm import classify as C
+from motionfm.io import read_recording
+rec = read_recording({path!r}, "left_wrist")
+pieces = C.chunks
+def first(*args, **kwargs):
+    for k, piece in enumerate(pieces(*args, **kwargs)):
+        if k == {chunks}:
+            return
+        yield piece
+C.chunks = first
+print(len(C.classify_recording("default", rec, ["walking", "sitting", "standing", "lying down"], 10.0).start_s))
+"""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=float, default=None)
     parser.add_argument("--hours", type=float, default=2.0)
     parser.add_argument("--csv", action="store_true", help="write CSV instead of Parquet")
     parser.add_argument("--read-only", action="store_true", help="measure read_recording only (no model)")
+    parser.add_argument("--chunks", type=int, default=0,
+                        help="read all, classify only the first N one-hour chunks (each chunk reuses the memory "
+                             "of the last: the peak of a full run at a fraction of its hours on CPU)")
     args = parser.parse_args()
     seconds = (args.days * 86400.0) if args.days else args.hours * 3600.0
     with tempfile.TemporaryDirectory() as tmp:
@@ -75,6 +94,8 @@ def main() -> None:
         start = time.perf_counter()
         command = [sys.executable, "-m", "motionfm", "classify", str(path), "--placement", "left_wrist", "--quiet",
                    "--out", str(Path(tmp) / "preds.csv")]
+        if args.chunks:
+            command = [sys.executable, "-c", PARTIAL.format(path=str(path), chunks=args.chunks)]
         if args.read_only:
             command = [sys.executable, "-c", f"from motionfm.io import read_recording; "
                                              f"print(len(read_recording({str(path)!r}, 'left_wrist').x))"]
@@ -83,10 +104,10 @@ def main() -> None:
         if done.returncode:
             sys.exit(f"failed: {done.stderr.strip()}")
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        rows = int(done.stdout) if args.read_only else len(pd.read_csv(Path(tmp) / "preds.csv"))
+        rows = int(done.stdout) if args.read_only or args.chunks else len(pd.read_csv(Path(tmp) / "preds.csv"))
     samples_mb = seconds * FPS * 6 * 4 / 1e6
     print(f"{seconds / 3600:.1f} h at {FPS:g} Hz ({'CSV' if args.csv else 'Parquet'}, {size_mb:.0f} MB file): "
-          f"{rows} {'samples read' if args.read_only else 'windows'} in {wall:.0f} s, peak RSS {peak_mb:.0f} MB "
+          f"{rows} {'samples read' if args.read_only else 'windows'}{' (first chunks)' * bool(args.chunks)} in {wall:.0f} s, peak RSS {peak_mb:.0f} MB "
           f"({peak_mb / samples_mb:.2f}x the recording's {samples_mb:.0f} MB as float32)")
 
 

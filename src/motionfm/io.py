@@ -18,7 +18,7 @@ from .skeleton import JOINT_NAMES, NUM_JOINTS, placement_to_joint
 from .tables import (ACC_NAMES, CSV_SUFFIXES, GRAVITY_NAMES, GYRO_NAMES, USER_ACC_NAMES, Table, TableError, find,
                      find_time, find_triplet, read_table)
 from .units import (GRAVITY, GYRO_UNITS, USER_ACC_UNITS, acc_scale, check_acc_unit, check_gyro_unit,
-                    guess_acc_unit, normalise_unit)
+                    guess_acc_unit, normalise_unit, sample_spans)
 
 FPS = 20.0
 TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
@@ -159,31 +159,42 @@ def _times_seconds(df: pd.DataFrame, fmt: RecordingFormat) -> tuple[np.ndarray, 
             return np.arange(len(df)) / fmt.fps, None
         raise RecordingError(f"no time column {fmt.time_col!r} (file has: {', '.join(map(str, df.columns))}); "
                              f"name it with --time-col or give the rate with --fps")
-    col = df[name]
+    col = df.pop(name)  # the caller's frame: its time column is not needed again
     if not pd.api.types.is_numeric_dtype(col):
         stamps = pd.to_datetime(col, errors="coerce")
         if stamps.isna().any():
             raise RecordingError(f"time column {name!r} has values that are neither numbers nor dates "
                                  f"(row {int(np.argmax(stamps.isna().to_numpy()))})")
         return (stamps - stamps.iloc[0]).dt.total_seconds().to_numpy(), stamps.iloc[0]
-    t = col.to_numpy(dtype=np.float64, copy=True)
+    t = col.to_numpy(dtype=np.float64)
+    t = t if t.flags.writeable else t.copy()  # pandas may hand out a read-only view; t is scaled in place
+    del col
     if fmt.time_unit != "auto":
         if fmt.time_unit not in TIME_UNITS:
             raise RecordingError(f"unknown time unit {fmt.time_unit!r}; use one of {', '.join(TIME_UNITS)}")
         unit = fmt.time_unit
     else:
-        step = np.nanmedian(np.diff(t)) if len(t) > 1 else 1.0
+        step = _median_step(t)
         unit = "s" if step < 0.5 else "ms" if step < 500 else "us" if step < 5e5 else "ns"
     t *= TIME_UNITS[unit]
     epoch = 1e9 < t[0] < 4e9 if np.isfinite(t[0]) else False  # Unix seconds between 2001 and 2096
     return t, pd.Timestamp(t[0], unit="s", tz="UTC") if epoch else None
 
 
+def _not_increasing(t: np.ndarray, step: int = 1_000_000) -> np.ndarray:
+    """Indices i where t[i + 1] <= t[i] (first chunk that has any), a million steps at a time."""
+    for a in range(0, max(1, len(t) - 1), step):
+        bad = np.nonzero(np.diff(t[a:a + step + 1]) <= 0)[0]
+        if len(bad):
+            return a + bad
+    return np.zeros(0, dtype=np.int64)
+
+
 def _check_time(t: np.ndarray) -> None:
-    if not np.isfinite(t).all():
+    if not all(np.isfinite(t[a:a + 1_000_000]).all() for a in range(0, len(t), 1_000_000)):
         raise RecordingError(f"time column has an empty, infinite or non-numeric value at row "
                              f"{int(np.argmax(~np.isfinite(t)))}")
-    bad = np.nonzero(np.diff(t) <= 0)[0]
+    bad = _not_increasing(t)
     if len(bad):
         raise RecordingError(f"time does not increase at row {bad[0] + 1} (data rows from 0; t={t[bad[0]]:.4f} then "
                              f"{t[bad[0] + 1]:.4f}); sort the file by time and drop duplicate rows")
@@ -238,6 +249,10 @@ def _uniform(t: np.ndarray, x: np.ndarray, max_gap_s: float) -> tuple[np.ndarray
     is filled a million samples at a time, so memory stays near one copy of the recording.
     """
     fps = _median_rate(t)
+    gaps = _gaps(t, max_gap_s)
+    steps, span = len(t) - 1 - len(gaps), t[-1] - t[0] - float(np.sum(t[gaps + 1] - t[gaps]))
+    if steps > 0 and span > 0 and abs(steps / span / fps - 1) < 0.01:
+        fps = steps / span  # the mean step: exact for clock-driven samples, where a median is quantised
     n = int(np.floor((t[-1] - t[0]) * fps + 0.5)) + 1
     step = 1_000_000
     on_grid = n == len(t) and all(np.all(np.abs(t[a:a + step] - (t[0] + np.arange(a, min(n, a + step)) / fps))
@@ -250,8 +265,6 @@ def _uniform(t: np.ndarray, x: np.ndarray, max_gap_s: float) -> tuple[np.ndarray
             grid = t[0] + np.arange(a, min(n, a + step)) / fps
             for c in range(x.shape[1]):
                 out[a:a + len(grid), c] = np.interp(grid, t, x[:, c])
-    dt = np.diff(t)
-    gaps = np.nonzero(dt > max_gap_s)[0]
     cuts = [0]
     for g in gaps:  # grid indices (k = (time - t0) * fps) just after the gap's start and up to its end
         cuts += [int(np.floor((t[g] - t[0]) * fps + 1e-9)) + 1, int(np.ceil((t[g + 1] - t[0]) * fps - 1e-9))]
@@ -355,9 +368,23 @@ def _sensor_matrix(df: pd.DataFrame, plan: _Columns) -> np.ndarray:
     return out.T
 
 
+def _median_step(t: np.ndarray) -> float:
+    """Median time step (robust to jitter and gaps), from spread spans of a long recording (bounded memory)."""
+    if len(t) < 2:
+        return 1.0
+    spans = sample_spans(len(t), 50.0)
+    return float(np.nanmedian(np.concatenate([np.diff(t[s]) for s in spans])))
+
+
 def _median_rate(t: np.ndarray) -> float:
-    """Samples per second from the median time step (robust to jitter and gaps)."""
-    return 1.0 / float(np.median(np.diff(t)))
+    """Samples per second from the median time step."""
+    return 1.0 / _median_step(t)
+
+
+def _gaps(t: np.ndarray, max_gap_s: float, step: int = 1_000_000) -> np.ndarray:
+    """Indices i where t[i + 1] - t[i] > max_gap_s, a million steps at a time."""
+    found = [a + np.nonzero(np.diff(t[a:a + step + 1]) > max_gap_s)[0] for a in range(0, max(1, len(t) - 1), step)]
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
 
 
 def unclassified_tail(rec: Recording, start_s: np.ndarray, window_s: float) -> float:

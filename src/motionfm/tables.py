@@ -155,7 +155,7 @@ def read_table(path: str | Path, usecols: list[str] | None = None, nrows: int | 
         raise TableError(f"{path}: is a folder; give one CSV or Parquet recording file")
     name = path.name.lower()
     if name.endswith(PARQUET_SUFFIXES):
-        return Table(_float32(_read_parquet(path, usecols, nrows), float32))
+        return Table(_float32(_read_parquet(path, usecols, nrows, float32), float32))
     if not name.endswith(CSV_SUFFIXES):
         raise TableError(f"{path}: unsupported file type {path.suffix!r}; use .csv, .csv.gz, .tsv or .parquet")
     sep, decimal, header, metadata = sniff(path, _check_text(path, _head(path)))
@@ -201,7 +201,8 @@ def _float32(frame: pd.DataFrame, names: tuple[str, ...]) -> pd.DataFrame:
     return frame
 
 
-def _read_parquet(path: Path, usecols: list[str] | None = None, nrows: int | None = None) -> pd.DataFrame:
+def _read_parquet(path: Path, usecols: list[str] | None = None, nrows: int | None = None,
+                  float32: tuple[str, ...] = ()) -> pd.DataFrame:
     if path.stat().st_size == 0:
         raise TableError(f"{path}: the file is empty; export the recording again")
     try:
@@ -214,8 +215,23 @@ def _read_parquet(path: Path, usecols: list[str] | None = None, nrows: int | Non
             return pd.read_parquet(path)
         import pyarrow.parquet as pq
 
-        file = pq.ParquetFile(path)  # column by column: memory peaks at the result plus one column
-        return pd.DataFrame({c: file.read(columns=[c]).column(0).to_pandas() for c in usecols}, copy=False)
+        import pyarrow as pa
+
+        file = pq.ParquetFile(path)  # numbers filled row group by row group into one array per column
+        n, schema, columns = file.metadata.num_rows, file.schema_arrow, {}
+        for c in usecols:
+            kind = schema.field(c).type
+            if not (pa.types.is_floating(kind) or pa.types.is_integer(kind)):
+                columns[c] = file.read(columns=[c]).column(0).to_pandas()
+                continue
+            values, pos = np.empty(n, dtype=np.float32 if c in float32 else np.float64), 0
+            for g in range(file.num_row_groups):
+                part = file.read_row_group(g, columns=[c]).column(0).to_numpy(zero_copy_only=False)
+                values[pos:pos + len(part)] = part
+                pos += len(part)
+            columns[c] = values
+        pa.default_memory_pool().release_unused()
+        return pd.DataFrame(columns, copy=False)
     except ImportError as err:
         raise TableError(f"{path}: reading Parquet needs pyarrow ({err}); pip install pyarrow") from None
     except Exception as err:  # pyarrow raises its own types (ArrowInvalid, OSError) for damaged files
