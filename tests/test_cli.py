@@ -282,24 +282,6 @@ def test_classify_long_recording_summarised_with_clock(tmp_path):
     assert pd.Timestamp(preds.start_time[1]) == pd.Timestamp("2024-05-01 08:00:10")
 
 
-def test_chunked_classification_matches_whole(tmp_path):
-    from motionfm.classify import classify_recording
-    from motionfm.io import RecordingFormat, read_recording
-
-    rng = np.random.default_rng(0)
-    t = np.arange(int(600 * 50)) / 50.0
-    df = pd.DataFrame({"time": t, "ax": 0.3 * np.sin(2 * np.pi * 1.1 * t) + rng.normal(0, 0.02, len(t)),
-                       "ay": 0.1 * np.cos(0.3 * t), "az": 1.0 + rng.normal(0, 0.02, len(t))})
-    path = tmp_path / "r.csv"
-    df.to_csv(path, index=False)
-    rec = read_recording(path, "waist", RecordingFormat(acc_units="g"))
-    labels = ["walking", "sitting", "lying down"]
-    whole = classify_recording("default", rec, labels, 10.0)
-    parts = classify_recording("default", rec, labels, 10.0, chunk_s=120.0)
-    np.testing.assert_allclose(parts.start_s, whole.start_s, atol=1e-9)
-    np.testing.assert_allclose(parts.scores, whole.scores, atol=2e-3)  # resampling edges differ by rounding only
-
-
 def test_simulate_archive_reports_member_names(tmp_path):
     import tarfile
 
