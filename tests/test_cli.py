@@ -116,3 +116,195 @@ def test_commands_name_a_missing_model_in_one_line(tmp_path, command, dataset):
         dataset("uci-har")
     result = runner.invoke(app, [*command, "--model", str(tmp_path / "nothing")])
     assert result.exit_code == 2 and "no model at" in result.output and "Traceback" not in result.output
+
+
+def _bytes(tmp_path, name, data):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def _scaled(tmp_path, name, **columns):
+    """The standard test recording with some columns multiplied, written to ``name``."""
+    def change(d):
+        for col, factor in columns.items():
+            d[col] = d[col] * factor
+        return d
+    return _recording(tmp_path, change).rename(tmp_path / name)
+
+
+def _one_bad_value(value):
+    def change(d):
+        d.loc[77, "ay"] = value
+        return d
+    return change
+
+
+def _turning(tmp_path, factor=1.0):
+    """A sensor tilting about x: gravity (0, sin, cos) g and a gyroscope that agrees (rad/s, times factor)."""
+    t = np.arange(1500) / 50.0
+    theta = 0.8 * np.sin(2 * np.pi * 0.4 * t)
+    df = pd.DataFrame({"time": t, "ax": 0 * t, "ay": np.sin(theta), "az": np.cos(theta),
+                       "gx": factor * np.gradient(theta, t), "gy": 0 * t, "gz": 0 * t})
+    path = tmp_path / "turn.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+# Every bad input a user can give: (command line built from tmp_path, text the one-line error must hold).
+BAD_INPUTS = {
+    "empty file": (lambda p: ["classify", str(_bytes(p, "e.csv", b""))], "the file is empty"),
+    "gzip named .csv": (lambda p: ["classify", str(_bytes(p, "z.csv", __import__("gzip").compress(b"a,b\n1,2\n")))],
+                        "gzip-compressed"),
+    "binary named .csv": (lambda p: ["classify", str(_bytes(p, "b.csv", bytes(range(256)) * 8))], "binary"),
+    "a directory": (lambda p: ["classify", str(p)], "is a folder"),
+    "corrupt parquet": (lambda p: ["classify", str(_bytes(p, "c.parquet", b"PAR1garbage" * 30))],
+                        "not a readable Parquet file"),
+    "window 0": (lambda p: ["classify", str(_recording(p)), "--window", "0"], "--window must be a positive"),
+    "window -5": (lambda p: ["classify", str(_recording(p)), "--window", "-5"], "--window must be a positive"),
+    "window nan": (lambda p: ["classify", str(_recording(p)), "--window", "nan"], "--window must be a positive"),
+    "stride inf": (lambda p: ["classify", str(_recording(p)), "--stride", "inf"], "--stride must be a positive"),
+    "fps 0": (lambda p: ["classify", str(_recording(p)), "--fps", "0"], "--fps must be a positive"),
+    "two acc columns": (lambda p: ["classify", str(_recording(p)), "--acc-cols", "ax,ay"], "three comma-separated"),
+    "mistyped gyro columns": (lambda p: ["classify", str(_recording(p)), "--gyro-cols", "gx,gy,gq"],
+                              "gyroscope column(s) gq not found"),
+    "infinite value": (lambda p: ["classify", str(_recording(p, _one_bad_value(np.inf)))],
+                       "column ay is infinite (inf) at row 77 (file line 79)"),
+    "1e30 value": (lambda p: ["classify", str(_recording(p, _one_bad_value(1e30)))],
+                   "column ay reads 9.807e+30 m/s^2 at row 77"),
+    "m/s2 declared g": (lambda p: ["classify", str(_scaled(p, "ms2.csv", ax=9.80665, ay=9.80665, az=9.80665)),
+                                   "--acc-units", "g"], "pass --acc-units m/s2"),
+    "deg/s declared rad/s": (lambda p: ["classify", str(_turning(p, np.degrees(1.0)))],
+                             "pass --gyro-units deg/s"),
+    "rad/s declared deg/s": (lambda p: ["classify", str(_turning(p)), "--gyro-units", "deg/s"],
+                             "pass --gyro-units rad/s"),
+    "out is a folder": (lambda p: ["classify", str(_recording(p)), "--out", str(p)], "is a folder"),
+    "out not writable": (lambda p: ["classify", str(_recording(p)), "--out", "/proc/motionfm/x.csv"],
+                         "cannot write in /proc"),
+    "out is a symlink": (lambda p: ["classify", str(_recording(p)), "--out",
+                                    str((p / "l.csv").symlink_to(p / "t.csv") or p / "l.csv")], "a symbolic link"),
+    "plot not writable": (lambda p: ["classify", str(_recording(p)), "--plot", "/proc/x.png"], "cannot write in"),
+    "evaluate --shots a": (lambda p: ["evaluate", "--shots", "a"], "--shots takes comma-separated whole numbers"),
+    "evaluate --shots 0": (lambda p: ["evaluate", "--shots", "0,1"], "--shots takes comma-separated whole numbers"),
+    "evaluate --seeds 0": (lambda p: ["evaluate", "--seeds", "0"], "--seeds must be a whole number >= 1"),
+    "evaluate --device tpu": (lambda p: ["evaluate", "--device", "tpu", "--out", str(p / "e")], "unknown --device"),
+    "evaluate --out is a file": (lambda p: ["evaluate", "--out", str(_bytes(p, "f", b"x"))], "is a file"),
+    "embed --limit 0": (lambda p: ["embed", "uci-har", "--limit", "0"], "--limit must be at least 3"),
+    "embed --limit 1": (lambda p: ["embed", "uci-har", "--limit", "1"], "--limit must be at least 3"),
+    "embed --plot is a folder": (lambda p: ["embed", "uci-har", "--plot", str(p)], "is a folder"),
+    "simulate corrupt archive": (lambda p: ["simulate", str(_bytes(p, "m.tar.gz", b"not a tar")), "-o",
+                                            str(p / "s.npz")], "cannot unpack the archive"),
+    "simulate --out folder": (lambda p: ["simulate", str(p), "-o", str(p)], "is a folder"),
+    "export --opset 3": (lambda p: ["export", "--onnx", str(p / "m.onnx"), "--opset", "3"], "--opset must be"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_every_bad_input_is_one_line_and_exit_2(tmp_path, case):
+    build, message = BAD_INPUTS[case]
+    args = build(tmp_path)
+    if args[0] == "classify" and "--placement" not in args:
+        args += ["--placement", "waist"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert result.output.count("\n") == 1 and message in result.output, result.output
+    assert "Traceback" not in result.output and not isinstance(result.exception, (ValueError, OSError))
+
+
+def test_device_cuda_without_cuda(tmp_path):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    result = runner.invoke(app, ["evaluate", "--device", "cuda", "--out", str(tmp_path / "e")])
+    assert result.exit_code == 2 and result.output.count("\n") == 1 and "no CUDA GPU" in result.output
+
+
+def test_version_and_short_help():
+    from motionfm import __version__
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"motionfm {__version__}"
+    for args in (["-h"], ["classify", "-h"], ["datasets", "show", "-h"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0 and "Usage" in result.output
+
+
+def _commands(group, prefix=()):
+    import click
+
+    for name, cmd in group.commands.items():
+        if isinstance(cmd, click.Group):
+            yield from _commands(cmd, prefix + (name,))
+        else:
+            yield prefix + (name,), cmd
+
+
+def test_every_option_has_help():
+    import typer.main
+
+    group = typer.main.get_command(app)
+    missing = [f"{' '.join(path)} {p.name}" for path, cmd in _commands(group) for p in cmd.params
+               if not getattr(p, "help", None) and p.name not in ("help",)]
+    assert not missing, missing
+
+
+def test_startup_imports_no_heavy_library():
+    """`motionfm --help` must not import torch, numpy or pandas (the cost of each command is its own)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, motionfm.cli; "
+            "print(sorted(m for m in ('torch', 'numpy', 'pandas', 'scipy') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_classify_reports_placement_score_meaning_and_unclassified_tail(tmp_path):
+    path = _recording(tmp_path, rows=int(25.0 * 50))  # 25 s: two 10 s windows, 5 s left over
+    result = runner.invoke(app, ["classify", str(path), "--placement", "waist", "--gyro-cols", "none"])
+    assert result.exit_code == 0, result.output
+    assert "waist (joint pelvis)" in result.output and "cosine similarity" in result.output
+    assert "5.0 s of 25.0 s not classified" in result.output
+    quiet = runner.invoke(app, ["classify", str(path), "--placement", "waist", "--gyro-cols", "none", "--quiet",
+                                "--out", str(tmp_path / "p.csv")])
+    assert quiet.exit_code == 0 and quiet.output.strip() == f"wrote {tmp_path / 'p.csv'}"
+
+
+def test_classify_long_recording_summarised_with_clock(tmp_path):
+    rows = int(30 * 60 * 20)  # 30 min at 20 Hz: 180 windows
+    t = pd.Timestamp("2024-05-01 08:00:00") + pd.to_timedelta(np.arange(rows) / 20.0, unit="s")
+    still = pd.DataFrame({"time": t, "ax": 0.0, "ay": 0.0, "az": 1.0})
+    path = tmp_path / "long.csv"
+    still.to_csv(path, index=False)
+    out = tmp_path / "p.csv"
+    result = runner.invoke(app, ["classify", str(path), "--placement", "waist", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "180 windows as runs of one label" in result.output and "2024-05-01T08:00:00" in result.output
+    preds = pd.read_csv(out)
+    assert len(preds) == 180 and preds.columns[0] == "start_time"
+    assert pd.Timestamp(preds.start_time[1]) == pd.Timestamp("2024-05-01 08:00:10")
+
+
+def test_simulate_archive_reports_member_names(tmp_path):
+    import tarfile
+
+    good = need("humanml3d_format/HumanML3D_new_joints_000000.npy")
+    bad = tmp_path / "broken.bvh"
+    bad.write_text("HIERARCHY\nROOT Hips\n{\n")
+    archive = tmp_path / "clips.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(bad, arcname="set/broken.bvh")
+        tar.add(good, arcname="set/good.npy")
+    out = tmp_path / "sim.npz"
+    result = runner.invoke(app, ["simulate", str(archive), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"{archive}:set/broken.bvh" in result.output and "motionfm-" not in result.output
+    assert SimulatedCorpus.load(out).sources == [f"{archive}:set/good.npy"]
+
+
+def test_brackets_in_messages_are_printed_verbatim(tmp_path):
+    df = pd.DataFrame({"time": np.arange(100) / 50, "AccX [g]": 0.0, "AccY [g]": 0.0})
+    df.to_csv(tmp_path / "r.csv", index=False)
+    result = runner.invoke(app, ["classify", str(tmp_path / "r.csv"), "--placement", "waist"])
+    assert result.exit_code == 2 and "AccX [g]" in result.output

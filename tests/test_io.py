@@ -1,5 +1,7 @@
 """User recordings: a generated recording round-trips; each kind of bad input gets its message."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -145,3 +147,107 @@ def test_unsupported_and_missing_file(tmp_path):
         read_recording(tmp_path / "rec.xlsx", "waist")
     with pytest.raises(RecordingError, match="no such file"):
         read_recording(tmp_path / "none.csv", "waist")
+
+
+def turning_recording(seconds=30.0, fps=50.0, amplitude=0.8, freq=0.4) -> pd.DataFrame:
+    """A sensor tilting about its x axis by theta(t) = A sin(2 pi f t): gravity (0, sin, cos) g, gyro (theta', 0, 0)
+    rad/s, so the gyroscope agrees with gravity's turning by construction."""
+    t = np.arange(int(seconds * fps)) / fps
+    theta = amplitude * np.sin(2 * np.pi * freq * t)
+    rate = amplitude * 2 * np.pi * freq * np.cos(2 * np.pi * freq * t)
+    return pd.DataFrame({"time": t, "ax": 0 * t, "ay": np.sin(theta), "az": np.cos(theta),
+                         "gx": rate, "gy": 0 * t, "gz": 0 * t})
+
+
+@pytest.mark.parametrize("column,value", [("ax", np.inf), ("gy", -np.inf), ("az", 1e30), ("gz", 1e30)])
+def test_infinite_or_absurd_values_are_refused_naming_row_and_column(tmp_path, column, value):
+    df = make_recording()
+    df.loc[321, column] = value
+    message = _bad(df, tmp_path)
+    assert f"column {column}" in message and "row 321 (file line 323)" in message
+
+
+@pytest.mark.parametrize("scale,declared,message", [
+    (G, "g", "the data are in m/s2; pass --acc-units m/s2"),  # m/s^2 declared g: gravity reads 9.8 g
+    (1.0, "m/s2", "the data are in g; pass --acc-units g"),
+    (1000.0, "g", "the data are in mg; pass --acc-units mg"),
+    (0.02, "g", "gravity removed"),
+])
+def test_acc_units_checked_against_gravity(tmp_path, scale, declared, message):
+    df = make_recording()
+    df[["ax", "ay", "az"]] *= scale
+    assert message in _bad(df, tmp_path, RecordingFormat(acc_units=declared))
+
+
+def test_milli_g_guessed_and_converted(tmp_path):
+    df = make_recording()
+    df[["ax", "ay", "az"]] *= 1000.0
+    rec = read_recording(write(df, tmp_path), "waist")
+    assert rec.acc_units == "mg" and rec.x[:, 2] == pytest.approx(G, abs=1e-3)
+
+
+def test_doubtful_gravity_is_a_warning(tmp_path):
+    df = make_recording()
+    df[["ax", "ay", "az"]] *= 1.6  # a badly calibrated or clipped sensor: accepted, but said
+    rec = read_recording(write(df, tmp_path), "waist", RecordingFormat(acc_units="g"))
+    assert any("gravity reads 1.60 g" in w for w in rec.warnings)
+
+
+@pytest.mark.parametrize("factor,declared,message", [
+    (np.degrees(1.0), "rad/s", "pass --gyro-units deg/s"),  # deg/s data declared rad/s
+    (1.0, "deg/s", "pass --gyro-units rad/s"),  # rad/s data declared deg/s
+])
+def test_gyro_units_checked_against_gravity_turning(tmp_path, factor, declared, message):
+    df = turning_recording()
+    df[["gx", "gy", "gz"]] *= factor
+    assert message in _bad(df, tmp_path, RecordingFormat(acc_units="g", gyro_units=declared))
+
+
+def test_consistent_gyro_passes_in_either_unit(tmp_path):
+    df = turning_recording()
+    rec = read_recording(write(df, tmp_path), "waist", RecordingFormat(acc_units="g"))
+    df2 = df.assign(gx=np.degrees(df.gx))
+    rec2 = read_recording(write(df2, tmp_path, "d.csv"), "waist", RecordingFormat(acc_units="g", gyro_units="deg/s"))
+    assert not rec.warnings and not rec2.warnings
+    np.testing.assert_allclose(rec2.x, rec.x, atol=1e-4)
+
+
+def test_real_recording_deg_s_mislabel_is_refused(tmp_path):
+    example = Path(__file__).resolve().parents[1] / "examples/uci_hapt_subject02.csv"
+    rec = read_recording(example, "waist", RecordingFormat(acc_units="g"))  # UCI-HAPT: g and rad/s
+    assert rec.has_gyro and not rec.warnings
+    with pytest.raises(RecordingError, match="pass --gyro-units rad/s"):
+        read_recording(example, "waist", RecordingFormat(acc_units="g", gyro_units="deg/s"))
+    df = pd.read_csv(example)
+    df[["gx", "gy", "gz"]] = np.degrees(df[["gx", "gy", "gz"]])  # deg/s data, still (sitting/lying) included
+    assert "pass --gyro-units deg/s" in _bad(df, tmp_path)
+
+
+def test_mistyped_gyro_columns(tmp_path):
+    df = make_recording()
+    assert "gyroscope column(s) gq not found" in _bad(df, tmp_path, RecordingFormat(acc_units="g",
+                                                                                   gyro_cols=("gx", "gy", "gq")))
+    renamed = df.rename(columns={"gx": "wx1", "gy": "wy1", "gz": "wz1"})  # names no rule knows
+    rec = read_recording(write(renamed, tmp_path, "r.csv"), "waist", RecordingFormat(acc_units="g"))
+    assert not rec.has_gyro and any("unused numeric columns: wx1, wy1, wz1" in w and "--gyro-cols" in w
+                                    for w in rec.warnings)
+
+
+@pytest.mark.parametrize("seconds,window,expected", [(19.9, 10.0, 9.9), (30.0, 10.0, 0.0), (25.0, 5.0, 0.0),
+                                                     (33.0, 10.0, 3.0)])
+def test_unclassified_tail(tmp_path, seconds, window, expected):
+    from motionfm.io import unclassified_tail
+
+    rec = read_recording(write(make_recording(seconds=seconds), tmp_path), "waist", RecordingFormat(acc_units="g"))
+    w = recording_windows(rec, window)
+    assert unclassified_tail(rec, w.start_s, window) == pytest.approx(expected, abs=0.03)
+
+
+def test_clock_of_the_recording(tmp_path):
+    df = make_recording()
+    df["time"] = pd.Timestamp("2024-05-01 08:00:00") + pd.to_timedelta(df.time, unit="s")
+    rec = read_recording(write(df, tmp_path), "waist", RecordingFormat(acc_units="g"))
+    assert rec.start_time == pd.Timestamp("2024-05-01 08:00:00")
+    unix = make_recording().assign(time=lambda d: d.time + 1.7e9)
+    rec = read_recording(write(unix, tmp_path, "u.csv"), "waist", RecordingFormat(acc_units="g"))
+    assert rec.start_time == pd.Timestamp(1.7e9, unit="s", tz="UTC")

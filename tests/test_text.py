@@ -49,3 +49,44 @@ def test_disk_cache_serves_texts_without_the_model(tmp_path, monkeypatch):
     second = MiniLMEncoder()  # a new process, in effect
     torch.testing.assert_close(second.encode(["a person is rowing."]), a)
     assert second._model is None  # answered from disk
+
+
+WRITER = """
+import sys
+from motionfm.text import MiniLMEncoder
+enc = MiniLMEncoder()
+for k in range(int(sys.argv[2])):
+    enc.encode([f"{sys.argv[1]} number {k}"])  # one save per text: many chances to interleave
+"""
+
+
+def test_two_processes_writing_the_cache_leave_only_true_vectors(tmp_path, monkeypatch):
+    """Two processes add different texts at once; afterwards every stored vector equals a fresh encode."""
+    import os
+    import subprocess
+    import sys
+
+    from motionfm.text import MiniLMEncoder, read_cache, text_cache_path
+
+    env = {**os.environ, "MOTIONFM_CACHE": str(tmp_path), "HF_HUB_OFFLINE": "1"}
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, word, "25"], env=env) for word in ("apples", "rivers")]
+    assert [p.wait(timeout=600) for p in procs] == [0, 0]
+    monkeypatch.setenv("MOTIONFM_CACHE", str(tmp_path))
+    stored = read_cache(text_cache_path("minilm"))
+    assert len(stored) == 50  # none lost
+    fresh = MiniLMEncoder()
+    texts = sorted(stored)
+    truth = torch.nn.functional.normalize(fresh._encode(texts).float().cpu(), dim=-1)
+    torch.testing.assert_close(torch.stack([stored[t] for t in texts]), truth, atol=1e-5, rtol=0)
+    assert not list(tmp_path.glob("text/.*.tmp*"))
+
+
+def test_damaged_cache_file_is_ignored(tmp_path, monkeypatch):
+    from motionfm.text import MiniLMEncoder, text_cache_path
+
+    monkeypatch.setenv("MOTIONFM_CACHE", str(tmp_path))
+    path = text_cache_path("minilm")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"\x00garbage")
+    e = MiniLMEncoder().encode(["a person is rowing."])
+    assert e.shape == (1, 384) and MiniLMEncoder().encode(["a person is rowing."]).allclose(e)

@@ -1,67 +1,94 @@
-"""The `motionfm` command line."""
+"""The `motionfm` command line.
+
+Start-up imports only typer and rich: each command imports what it needs (numpy, pandas, torch) when it
+runs, so `motionfm --help` answers at once. Bad input ends in one line on stderr and exit code 2, checked
+before any long work (output paths included).
+"""
 
 from __future__ import annotations
 
+import math
 import sys
+import tempfile
 from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import track
+from rich.markup import escape
 
-from rich.table import Table
-
-from . import har
-from .skeleton import JOINT_NAMES
-from .io import RecordingError, RecordingFormat, describe, read_recording, recording_windows
-from .motion import expand_inputs
-from .simulate import SimConfig
-from .simulate_corpus import simulate_files
+from . import __version__
 
 app = typer.Typer(help="Pre-trained motion-sensor (IMU) encoders: simulate, pretrain, evaluate, classify.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  context_settings={"help_option_names": ["-h", "--help"]})
 console = Console(stderr=True, soft_wrap=True, highlight=False)
 out = Console(width=None if sys.stdout.isatty() else 200, highlight=False)
+DEFAULT_LABELS = "walking,walking upstairs,walking downstairs,sitting,standing,lying down"
+SCORE_NOTE = ("score: cosine similarity between the window's and the label's embeddings (-1..1, higher is "
+              "closer; compare labels with each other, it is not a probability)")
+FULL_TABLE_ROWS = 40  # above this many windows the table shows runs of one label instead of every window
 
 
 def fail(message: str, code: int = 2) -> None:
-    """Print a one-line error and exit non-zero."""
-    console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    """Print a one-line error and exit non-zero (a message of several lines is joined into one)."""
+    message = "; ".join(line.strip() for line in str(message).splitlines() if line.strip())
+    console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True, markup=True)
     raise typer.Exit(code)
 
 
-@app.command()
-def simulate(
-    inputs: list[Path] = typer.Argument(..., help="BVH/AMC/HumanML3D files, folders or tar archives"),
-    out: Path = typer.Option(..., "-o", "--out", help="output .npz"),
-    noise: bool = typer.Option(False, "--noise", help="add Gaussian sensor noise (0.6 m/s^2, 0.017 rad/s)"),
-    fps_out: float = typer.Option(20.0, "--fps-out", help="output rate in Hz"),
-    offset_std: float = typer.Option(0.0, "--offset-std", help="random sensor offset from the joint, metres"),
-    seed: int = typer.Option(0, "--seed"),
-) -> None:
-    """Simulate virtual IMU at all 22 joints from motion capture."""
-    config = SimConfig(fps_out=fps_out, noise=noise, offset_std=offset_std, seed=seed)
+def warn(message: str) -> None:
+    """Print a one-line warning (the command goes on)."""
+    console.print(f"[yellow]warning:[/yellow] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"motionfm {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="print the version and exit")) -> None:
+    """Pre-trained motion-sensor (IMU) encoders: simulate, pretrain, evaluate, classify."""
+
+
+def _positive(value: float | None, flag: str, unit: str) -> None:
+    """Refuse a value that is not a finite positive number (None means 'not given')."""
+    if value is not None and not (math.isfinite(value) and value > 0):
+        fail(f"{flag} must be a positive number of {unit}; got {value:g}")
+
+
+def _writable(path: Path | None, flag: str, folder: bool = False) -> None:
+    """Refuse, before any work, an output path that cannot be written: an existing folder where a file is
+    wanted (or a file where a folder is), or a place where nothing can be created."""
+    if path is None:
+        return
+    from .atomic import DestinationError, check_destination
+
+    if not folder and not path.is_dir():
+        try:
+            check_destination(path)
+        except DestinationError as err:
+            fail(f"{flag} {err}")
+    if not folder and path.is_dir():
+        fail(f"{flag} {path} is a folder; give a file name inside it")
+    if folder and path.exists() and not path.is_dir():
+        fail(f"{flag} {path} is a file; give a folder")
+    base = path if folder and path.is_dir() else path.parent
+    while not base.exists() and base != base.parent:
+        base = base.parent
+    if not base.is_dir():
+        fail(f"{flag} {path}: {base} is a file, not a folder; choose another place")
     try:
-        with expand_inputs(inputs) as files:
-            if not files:
-                fail(f"no motion files (.bvh, .amc, .npy) found in {', '.join(map(str, inputs))}")
-            corpus = simulate_files(files, config, lambda f: track(f, description="simulating", console=console))
-    except FileNotFoundError as err:
-        fail(str(err))
-    for line in corpus.failures:
-        console.print(f"[yellow]skipped:[/yellow] {line}", highlight=False, soft_wrap=True)
-    for line in corpus.trimmed:
-        console.print(f"[yellow]trimmed:[/yellow] {line}", highlight=False, soft_wrap=True)
-    if not len(corpus):
-        fail("no file could be simulated")
-    corpus.save(out)
-    seconds = len(corpus.imu) / fps_out
-    console.print(f"wrote {out}: {len(corpus)} clips, {seconds / 60:.1f} min of IMU at {fps_out:g} Hz, "
-                  f"{len(corpus.failures)} skipped", highlight=False)
+        with tempfile.TemporaryFile(dir=base):
+            pass
+    except OSError as err:
+        fail(f"{flag} {path}: cannot write in {base} ({err.strerror or err}); choose another place")
 
 
-datasets_app = typer.Typer(help="Real activity data sets (registry, windows, splits).", no_args_is_help=True)
-app.add_typer(datasets_app, name="datasets")
+def _split(text: str | None) -> tuple[str, ...] | None:
+    return tuple(c.strip() for c in text.split(",")) if text else None
 
 
 def _model(name: str, device: str = "cpu"):
@@ -74,7 +101,84 @@ def _model(name: str, device: str = "cpu"):
         fail(str(err))
 
 
-def _load(name: str, data: Path | None) -> har.WindowSet:
+def _device(name: str) -> str:
+    """'auto' -> cuda when available, else cpu; a named device that is absent is a one-line error."""
+    import torch
+
+    name = name.strip().lower()
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cpu":
+        return name
+    if name == "cuda" or name.startswith("cuda:"):
+        index = name.partition(":")[2]
+        if not torch.cuda.is_available():
+            fail(f"--device {name}: no CUDA GPU is available here (torch {torch.__version__}); use --device cpu")
+        if index and (not index.isdigit() or int(index) >= torch.cuda.device_count()):
+            fail(f"--device {name}: this machine has {torch.cuda.device_count()} CUDA device(s) (cuda:0..)")
+        return name
+    if name == "mps":
+        if not torch.backends.mps.is_available():
+            fail("--device mps: Apple MPS is not available here; use --device cpu")
+        return name
+    fail(f"unknown --device {name!r}; use auto, cpu, cuda, cuda:N or mps")
+    return name
+
+
+@app.command()
+def simulate(
+    inputs: list[Path] = typer.Argument(..., help="BVH/AMC/HumanML3D files, folders or tar archives"),
+    out: Path = typer.Option(..., "-o", "--out", help="output .npz"),
+    noise: bool = typer.Option(False, "--noise", help="add Gaussian sensor noise (0.6 m/s^2, 0.017 rad/s)"),
+    fps_out: float = typer.Option(20.0, "--fps-out", help="output rate in Hz"),
+    offset_std: float = typer.Option(0.0, "--offset-std", help="random sensor offset from the joint, metres"),
+    seed: int = typer.Option(0, "--seed", help="seed of the noise and offsets"),
+) -> None:
+    """Simulate virtual IMU at all 22 joints from motion capture."""
+    import tarfile
+
+    from rich.progress import track
+
+    from .motion import expand_inputs
+    from .simulate import SimConfig
+    from .simulate_corpus import simulate_files
+
+    _positive(fps_out, "--fps-out", "Hz")
+    _writable(out, "--out")
+    config = SimConfig(fps_out=fps_out, noise=noise, offset_std=offset_std, seed=seed)
+    try:
+        with expand_inputs(inputs) as files:
+            if not files:
+                fail(f"no motion files (.bvh, .amc, .npy) found in {', '.join(map(str, inputs))}")
+            corpus = simulate_files(files, config, lambda f: track(f, description="simulating", console=console))
+            corpus.failures = [files.rename(line) for line in corpus.failures]
+            corpus.trimmed = [files.rename(line) for line in corpus.trimmed]
+            corpus.sources = [files.name(s) for s in corpus.sources]
+    except FileNotFoundError as err:
+        fail(str(err))
+    except (tarfile.TarError, EOFError, OSError) as err:
+        fail(f"cannot unpack the archive ({str(err).splitlines()[0]}); check the file is a complete "
+             f".tar(.gz/.xz/.bz2)")
+    for line in corpus.failures:
+        console.print(f"[yellow]skipped:[/yellow] {escape(line)}", highlight=False, soft_wrap=True)
+    for line in corpus.trimmed:
+        console.print(f"[yellow]trimmed:[/yellow] {escape(line)}", highlight=False, soft_wrap=True)
+    if not len(corpus):
+        fail("no file could be simulated")
+    corpus.save(out)
+    seconds = len(corpus.imu) / fps_out
+    console.print(f"wrote {out}: {len(corpus)} clips, {seconds / 60:.1f} min of IMU at {fps_out:g} Hz, "
+                  f"{len(corpus.failures)} skipped, {len(corpus.trimmed)} trimmed", highlight=False)
+
+
+datasets_app = typer.Typer(help="Real activity data sets (registry, windows, splits).", no_args_is_help=True)
+app.add_typer(datasets_app, name="datasets")
+DATA_HELP = "data folder (default $MOTIONFM_DATA or ../shared/data)"
+
+
+def _load(name: str, data: Path | None):
+    from . import har
+
     try:
         return har.load_dataset(name, root=data)
     except (ValueError, FileNotFoundError) as err:
@@ -82,8 +186,12 @@ def _load(name: str, data: Path | None) -> har.WindowSet:
 
 
 @datasets_app.command("list")
-def datasets_list(data: Path = typer.Option(None, "--data", help="data folder (default $MOTIONFM_DATA or ../shared/data)")) -> None:
+def datasets_list(data: Path = typer.Option(None, "--data", help=DATA_HELP)) -> None:
     """One line per registered data set: classes, subjects, windows, placement, rate."""
+    from rich.table import Table
+
+    from . import har
+
     table = Table("name", "classes", "subjects", "windows", "placement", "rate (Hz)", "channels", "zero-shot")
     for name, spec in har.REGISTRY.items():
         ws = _load(name, data)
@@ -94,8 +202,13 @@ def datasets_list(data: Path = typer.Option(None, "--data", help="data folder (d
 
 
 @datasets_app.command("show")
-def datasets_show(name: str, data: Path = typer.Option(None, "--data")) -> None:
+def datasets_show(name: str = typer.Argument(..., help="registered data set, e.g. uci-har"),
+                  data: Path = typer.Option(None, "--data", help=DATA_HELP)) -> None:
     """Class names, split sizes and per-class counts of one data set."""
+    from rich.table import Table
+
+    from . import har
+
     try:
         spec = har.get_spec(name)
     except ValueError as err:
@@ -116,79 +229,167 @@ def datasets_show(name: str, data: Path = typer.Option(None, "--data")) -> None:
     out.print(table)
 
 
-def _split(text: str | None) -> tuple[str, ...] | None:
-    return tuple(c.strip() for c in text.split(",")) if text else None
-
-
 @app.command()
 def classify(
-    recording: Path = typer.Argument(..., help="CSV or Parquet recording: time, ax, ay, az[, gx, gy, gz]"),
-    labels: str = typer.Option("walking,walking upstairs,walking downstairs,sitting,standing,lying down", "--labels",
-                               help="comma-separated activity names (any words)"),
-    placement: str = typer.Option("left_wrist", "--placement", help="where the sensor was worn"),
-    acc_units: str = typer.Option(None, "--acc-units", help="g or m/s2 (default: guessed from gravity)"),
-    gyro_units: str = typer.Option("rad/s", "--gyro-units", help="rad/s or deg/s"),
+    recording: Path = typer.Argument(..., help="CSV (.csv, .csv.gz, .tsv) or Parquet recording: time, ax, ay, az"
+                                               "[, gx, gy, gz]; common column names are recognised"),
+    labels: str = typer.Option(DEFAULT_LABELS, "--labels", help="comma-separated activity names (any words)"),
+    placement: str = typer.Option("left_wrist", "--placement", help="where the sensor was worn, e.g. waist, "
+                                                                    "left_wrist, right_pocket, chest"),
+    acc_units: str = typer.Option(None, "--acc-units", help="g, m/s2 or mg (default: guessed from gravity)"),
+    gyro_units: str = typer.Option("rad/s", "--gyro-units", help="rad/s or deg/s (checked against gravity)"),
     window: float = typer.Option(10.0, "--window", help="window length in seconds"),
+    stride: float = typer.Option(None, "--stride", help="seconds between window starts (default: --window)"),
     out_csv: Path = typer.Option(None, "--out", help="write per-window predictions to this CSV"),
     plot: Path = typer.Option(None, "--plot", help="write a timeline PNG"),
     model: str = typer.Option("default", "--model", help="bundled model name or model folder"),
-    time_col: str = typer.Option("time", "--time-col"),
-    acc_cols: str = typer.Option("ax,ay,az", "--acc-cols"),
-    gyro_cols: str = typer.Option("gx,gy,gz", "--gyro-cols"),
-    fps: float = typer.Option(None, "--fps", help="sampling rate, when the file has no time column"),
+    time_col: str = typer.Option("time", "--time-col", help="time column: seconds, ms, us, ns or dates"),
+    acc_cols: str = typer.Option(None, "--acc-cols", help="accelerometer x,y,z columns (default ax,ay,az or a "
+                                                          "common spelling)"),
+    gyro_cols: str = typer.Option(None, "--gyro-cols", help="gyroscope x,y,z columns (default gx,gy,gz or a "
+                                                            "common spelling; 'none' to ignore the gyroscope)"),
+    fps: float = typer.Option(None, "--fps", help="sampling rate in Hz, when the file has no time column"),
+    full_table: bool = typer.Option(False, "--full-table", help=f"one row per window even above "
+                                                                 f"{FULL_TABLE_ROWS} windows"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar and no table; only warnings, "
+                                                            "errors and the files written"),
 ) -> None:
     """Classify a recording window by window with label names only (zero-shot)."""
-    from .classify import classify_windows, summary, write_predictions
+    from .io import RecordingError, RecordingFormat, describe, read_recording, unclassified_tail
 
     names = [n for n in _split(labels) or () if n]
     if len(names) < 2:
         fail("give at least two comma-separated --labels")
-    fmt = RecordingFormat(time_col=time_col, acc_cols=_split(acc_cols), gyro_cols=_split(gyro_cols),
-                          acc_units=acc_units, gyro_units=gyro_units, fps=fps)
+    _positive(window, "--window", "seconds")
+    _positive(stride, "--stride", "seconds")
+    _positive(fps, "--fps", "Hz")
+    _writable(out_csv, "--out")
+    _writable(plot, "--plot")
+    fmt = _recording_format(time_col, acc_cols, gyro_cols, acc_units, gyro_units, fps)
     try:
         rec = read_recording(recording, placement, fmt)
-        windows = recording_windows(rec, window)
-        result = classify_windows(model, windows, names, window)
+        result = _classify(model, rec, names, window, stride, quiet)
     except (RecordingError, FileNotFoundError) as err:
         fail(str(err))
-    console.print(describe(rec))
-    table = Table("start (s)", "label", "score", "2nd", "score")
-    for row in result.rows():
-        table.add_row(f"{row['start_s']:.0f}", row["label"], f"{row['score']:.2f}", row["second"],
-                      f"{row['second_score']:.2f}")
-    out.print(table)
-    for name, seconds in summary(result).items():
-        out.print(f"{name:>24s}: {seconds:6.0f} s")
+    if not quiet:
+        console.print(describe(rec))
+    _warn_recording(rec, acc_cols, gyro_cols)
+    if not quiet:
+        _print_result(result, full_table)
+    missed = unclassified_tail(rec, result.start_s, window)
+    if missed >= 0.05 and not quiet:
+        console.print(f"note: {missed:.1f} s of {sum(b - a for a, b in rec.segments) / rec.fps:.1f} s not "
+                      f"classified (tails shorter than one {window:g} s window); a shorter --window covers more")
     if out_csv:
+        from .classify import write_predictions
+
         write_predictions(result, out_csv)
         console.print(f"wrote {out_csv}")
     if plot:
         from .plots import timeline
         timeline(result.start_s, result.start_s + window, names, result.scores.argmax(1), result.scores, plot,
-                 f"{recording.name} ({JOINT_NAMES[rec.joint]})")
+                 f"{recording.name} ({rec.placement or placement})")
         console.print(f"wrote {plot}")
+
+
+def _recording_format(time_col, acc_cols, gyro_cols, acc_units, gyro_units, fps):
+    from .io import RecordingFormat
+
+    fmt = RecordingFormat(time_col=time_col, acc_units=acc_units, gyro_units=gyro_units, fps=fps)
+    if acc_cols:
+        fmt.acc_cols = _triple(acc_cols, "--acc-cols")
+    if gyro_cols:
+        fmt.gyro_cols = None if gyro_cols.strip().lower() == "none" else _triple(gyro_cols, "--gyro-cols")
+    return fmt
+
+
+def _triple(text: str, flag: str) -> tuple[str, str, str]:
+    names = tuple(c for c in _split(text) or () if c)
+    if len(names) != 3:
+        fail(f"{flag} takes three comma-separated column names (x,y,z); got {text!r}")
+    return names  # type: ignore[return-value]
+
+
+def _warn_recording(rec, acc_cols: str | None, gyro_cols: str | None) -> None:
+    for line in rec.warnings:
+        warn(line)
+    if acc_cols and not gyro_cols and not rec.has_gyro and not any("gyro" in w for w in rec.warnings):
+        warn("--acc-cols given without --gyro-cols and no gx, gy, gz in the file: using the accelerometer only "
+             "(name the gyroscope with --gyro-cols, or --gyro-cols none to silence this)")
+
+
+def _classify(model: str, rec, names: list[str], window: float, stride: float | None, quiet: bool):
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from .classify import classify_recording
+
+    net = _model(model)  # a missing model is a one-line error before any work
+    total = sum(b - a for a, b in rec.segments) / rec.fps
+    with Progress(TextColumn("classifying"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                  TimeRemainingColumn(), console=console, transient=True,
+                  disable=quiet or not console.is_terminal) as bar:
+        task = bar.add_task("classifying", total=total)
+        return classify_recording(net, rec, names, window, stride, progress=lambda s: bar.advance(task, s))
+
+
+def _print_result(result, full_table: bool) -> None:
+    from rich.table import Table
+
+    from .classify import runs, summary
+
+    clock = result.start_time is not None
+    if full_table or len(result.start_s) <= FULL_TABLE_ROWS:
+        table = Table(*(["time"] if clock else []), "start (s)", "label", "score", "2nd", "score")
+        for row in result.rows():
+            table.add_row(*([row["start_time"][:19]] if clock else []), f"{row['start_s']:.0f}", row["label"],
+                          f"{row['score']:.2f}", row["second"], f"{row['second_score']:.2f}")
+    else:
+        table = Table(*(["time"] if clock else []), "start (s)", "end (s)", "label", "windows", "mean score",
+                      title=f"{len(result.start_s)} windows as runs of one label (--full-table for every window)")
+        merged = runs(result)
+        stamps = result.clock([r["start_s"] for r in merged])
+        for row, stamp in zip(merged, stamps):
+            table.add_row(*([stamp.isoformat()[:19]] if clock else []), f"{row['start_s']:.0f}",
+                          f"{row['end_s']:.0f}", row["label"], str(row["windows"]), f"{row['score']:.2f}")
+    out.print(table)
+    out.print(SCORE_NOTE)
+    for name, seconds in summary(result).items():
+        out.print(f"{name:>24s}: {seconds:6.0f} s")
+
+
+def _whole_numbers(text: str, flag: str, minimum: int = 1) -> tuple[int, ...]:
+    """Comma-separated whole numbers >= minimum, or a one-line error."""
+    try:
+        values = tuple(int(k) for k in (_split(text) or ()))
+    except ValueError:
+        values = ()
+    if not values or min(values) < minimum:
+        fail(f"{flag} takes comma-separated whole numbers >= {minimum}, e.g. 1,2,5; got {text!r}")
+    return values
 
 
 @app.command()
 def evaluate(
     model: str = typer.Option("default", "--model", help="bundled model name or model folder"),
-    datasets: str = typer.Option("uci-har,dsads,usc-had,utd-mhad,wharf", "--datasets"),
-    settings: str = typer.Option("zero-shot,few-shot,full-shot,probe", "--settings"),
+    datasets: str = typer.Option("uci-har,dsads,usc-had,utd-mhad,wharf", "--datasets",
+                                 help="comma-separated registered data sets (motionfm datasets list)"),
+    settings: str = typer.Option("zero-shot,few-shot,full-shot,probe", "--settings",
+                                 help="comma-separated: zero-shot, few-shot, full-shot, probe"),
     shots: str = typer.Option("1,2,3,5,10", "--shots", help="k labelled windows per class for few-shot"),
-    seeds: int = typer.Option(3, "--seeds"),
+    seeds: int = typer.Option(3, "--seeds", help="repetitions with different seeds (few/full-shot, probe)"),
     baselines: str = typer.Option("random-init,minirocket", "--baselines", help="comma-separated, or 'none'"),
     epochs: int = typer.Option(30, "--epochs", help="fine-tuning epochs (early stopping on validation subjects)"),
-    patience: int = typer.Option(5, "--patience"),
+    patience: int = typer.Option(5, "--patience", help="epochs without validation gain before stopping"),
     min_steps: int = typer.Option(150, "--min-steps", help="fine-tuning updates even for tiny training sets"),
     max_steps: int = typer.Option(3000, "--max-steps", help="cap on fine-tuning updates"),
-    device: str = typer.Option("auto", "--device"),
+    device: str = typer.Option("auto", "--device", help="auto, cpu, cuda, cuda:N or mps"),
     out_dir: Path = typer.Option(Path("eval"), "--out", help="folder for results.json, results.md and PNGs"),
     resume: bool = typer.Option(False, "--resume", help="keep the results already in OUT/results.json"),
 ) -> None:
     """Score a model (and baselines) with one protocol: results.json, results.md, confusion and few-shot PNGs."""
-    import torch
     from rich.progress import Progress
 
+    from . import har
     from .adapt import FineTuneConfig
     from .evaluate import BASELINES, SETTINGS, EvalConfig, Evaluator, figures, markdown_table, plan, run
 
@@ -203,13 +404,19 @@ def evaluate(
     extra = [] if baselines == "none" else list(_split(baselines) or ())
     if set(extra) - set(BASELINES):
         fail(f"unknown baseline(s) {', '.join(set(extra) - set(BASELINES))}; use {', '.join(BASELINES)} or none")
+    k_shots = _whole_numbers(shots, "--shots")
+    for flag, value in (("--seeds", seeds), ("--epochs", epochs), ("--patience", patience),
+                        ("--max-steps", max_steps)):
+        if value < 1:
+            fail(f"{flag} must be a whole number >= 1; got {value}")
     if "minirocket" in extra:
         try:
             import aeon  # noqa: F401
         except ImportError:
             fail("the minirocket baseline needs aeon: pip install 'motionfm[baselines]' (or --baselines random-init)")
-    dev = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
-    config = EvalConfig(list(names), list(wanted), tuple(int(k) for k in shots.split(",")), seeds, extra,
+    _writable(out_dir, "--out", folder=True)
+    dev = _device(device)
+    config = EvalConfig(list(names), list(wanted), k_shots, seeds, extra,
                         FineTuneConfig(epochs=epochs, patience=patience, min_steps=min_steps, max_steps=max_steps), dev)
     console.print(f"model {model} on {dev}; baselines: {', '.join(extra) or 'none'}")
     net = _model(model, dev)
@@ -231,26 +438,36 @@ def evaluate(
     console.print(f"wrote {out_dir / 'results.json'}, {out_dir / 'results.md'} and {len(written)} figures")
 
 
+MIN_TSNE = 3  # t-SNE needs more points than its perplexity (at least 2)
+
+
 @app.command()
 def embed(
     dataset: str = typer.Argument(..., help="registered data set"),
-    model: str = typer.Option("default", "--model"),
-    split: str = typer.Option("test", "--split"),
+    model: str = typer.Option("default", "--model", help="bundled model name or model folder"),
+    split: str = typer.Option("test", "--split", help="train, val or test"),
     plot: Path = typer.Option(Path("tsne.png"), "--plot", help="t-SNE PNG coloured by class"),
     out_npz: Path = typer.Option(None, "--out", help="also save embeddings and labels to .npz"),
-    limit: int = typer.Option(2000, "--limit", help="at most this many windows (evenly spaced)"),
+    limit: int = typer.Option(2000, "--limit", help=f"at most this many windows (evenly spaced; >= {MIN_TSNE})"),
 ) -> None:
     """Embed a data set's windows with a model and plot them (t-SNE coloured by class)."""
     import numpy as np
 
+    from . import har
     from .adapt import embed as embed_windows
     from .atomic import atomic_path
     from .plots import tsne_plot
 
-    ws = _load(dataset, None)
     if split not in har.SPLITS:
         fail(f"unknown split {split!r}; use {', '.join(har.SPLITS)}")
+    if limit < MIN_TSNE:
+        fail(f"--limit must be at least {MIN_TSNE} (a t-SNE plot needs that many windows); got {limit}")
+    _writable(plot, "--plot")
+    _writable(out_npz, "--out")
+    ws = _load(dataset, None)
     idx = np.nonzero(ws.split == split)[0]
+    if len(idx) < MIN_TSNE:
+        fail(f"{dataset} has {len(idx)} {split} windows; t-SNE needs {MIN_TSNE}: choose another --split")
     idx = idx[np.linspace(0, len(idx) - 1, min(limit, len(idx))).astype(int)]
     net = _model(model)
     emb = embed_windows(net, ws.canonical(idx)).numpy()
@@ -264,13 +481,21 @@ def embed(
 @app.command()
 def export(
     onnx: Path = typer.Option(..., "--onnx", help="output .onnx file"),
-    model: str = typer.Option("default", "--model"),
+    model: str = typer.Option("default", "--model", help="bundled model name or model folder"),
+    opset: int = typer.Option(17, "--opset", help="ONNX opset version (14..20)"),
+    labels: str = typer.Option(DEFAULT_LABELS, "--labels",
+                               help="labels whose embedding matrix is stored in the file (zero-shot without "
+                                    "Python); 'none' to leave it out"),
 ) -> None:
-    """Export the IMU encoder to ONNX and report the largest difference from PyTorch (onnxruntime)."""
+    """Export the IMU encoder to ONNX with its input contract and label embeddings; compare with PyTorch."""
     from .export import check_onnx, export_onnx
 
+    if not 14 <= opset <= 20:
+        fail(f"--opset must be between 14 and 20 (the exporter's range); got {opset}")
+    names = [] if labels.strip().lower() == "none" else [n for n in _split(labels) or () if n]
+    _writable(onnx, "--onnx")
     net = _model(model)
-    export_onnx(net, onnx)
+    export_onnx(net, onnx, opset=opset, labels=names)
     try:
         diff = check_onnx(net, onnx)
     except ImportError:

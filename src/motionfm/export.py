@@ -1,8 +1,15 @@
-"""Export the IMU side of a model to ONNX and check it against PyTorch with onnxruntime."""
+"""Export the IMU side of a model to ONNX and check it against PyTorch with onnxruntime.
+
+The file states its input contract in its metadata (read with onnx.load(path).metadata_props): rate, window
+length, units, channel and joint order, mask meaning. With labels it also holds their embedding matrix and a
+second output 'scores' (cosine similarity per label), so a phone can run zero-shot without Python.
+"""
 
 from __future__ import annotations
 
+import json
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -24,24 +31,78 @@ class ImuEmbedding(nn.Module):
         return self.model.embed_imu(x, mask)
 
 
+class ZeroShotHead(nn.Module):
+    """(B, T, 22, 6) + (B, 22) mask -> (embedding (B, d), scores (B, n_labels)) against fixed label vectors."""
+
+    def __init__(self, model: ImuTextModel, label_vectors: torch.Tensor) -> None:
+        super().__init__()
+        self.imu = ImuEmbedding(model)
+        self.register_buffer("labels", label_vectors.float().contiguous())
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        emb = self.imu(x, mask)
+        return emb, emb @ self.labels.T
+
+
+def contract(model: ImuTextModel, time: int, labels: Sequence[str]) -> dict[str, str]:
+    """The metadata written into the ONNX file: everything a caller needs to build valid input."""
+    from .skeleton import JOINT_NAMES
+
+    fps = 20.0
+    return {"motionfm_format": "1", "rate_hz": f"{fps:g}", "window_samples": str(time),
+            "window_s": f"{time / fps:g}", "time_axis": "dynamic" if dynamic_time(model) else "fixed",
+            "input_x": "float32 (batch, time, 22, 6): per joint [ax, ay, az, gx, gy, gz], sensor frame",
+            "units": "acceleration m/s^2 with gravity included; angular rate rad/s",
+            "channels": json.dumps(["ax", "ay", "az", "gx", "gy", "gz"]),
+            "joints": json.dumps(list(JOINT_NAMES)),
+            "input_mask": "bool (batch, 22): True where a sensor was worn (its channels are real)",
+            "output_embedding": f"float32 (batch, {model.config.embed_dim}) unit vectors",
+            "output_scores": "float32 (batch, n_labels) cosine similarity to each label (argmax = prediction)"
+            if labels else "", "labels": json.dumps(list(labels)), "architecture": model.config.arch,
+            "text_encoder": model.config.text_encoder}
+
+
 def dynamic_time(model: ImuTextModel) -> bool:
     """Whether the exported graph takes any window length (ST-GCN) or only the exported one (PRIMUS: its
     adaptive pooling needs a static length in ONNX)."""
     return get_architecture(model.config.arch).onnx_dynamic_time
 
 
-def export_onnx(model: ImuTextModel, path: str | Path, opset: int = 17, time: int = 200) -> Path:
+def export_onnx(model: ImuTextModel, path: str | Path, opset: int = 17, time: int = 200,
+                labels: Sequence[str] = ()) -> Path:
     """Write the IMU encoder + projection as ONNX: dynamic batch axis, and dynamic time where the
-    architecture allows (else fixed at ``time`` samples, 10 s at 20 Hz by default)."""
-    net = ImuEmbedding(model.eval().cpu()).eval()
+    architecture allows (else fixed at ``time`` samples, 10 s at 20 Hz by default). With ``labels``, their
+    embedding matrix is stored and a second output 'scores' (batch, n_labels) gives zero-shot scores.
+    The input contract is written into the file's metadata (see contract())."""
+    import onnx
+
+    model = model.eval().cpu()
+    if labels:
+        from .adapt import label_matrix
+
+        net: nn.Module = ZeroShotHead(model, label_matrix(model, list(labels))).eval()
+        outputs = ["embedding", "scores"]
+    else:
+        net, outputs = ImuEmbedding(model).eval(), ["embedding"]
     x, mask = torch.randn(2, time, 22, 6), torch.ones(2, 22, dtype=torch.bool)
     axes = {0: "batch", 1: "time"} if dynamic_time(model) else {0: "batch"}
     with atomic_path(path, suffix=".onnx") as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracer notes about shape checks; the graph is checked below
-        torch.onnx.export(net, (x, mask), str(tmp), input_names=["x", "mask"], output_names=["embedding"],
-                          dynamic_axes={"x": axes, "mask": {0: "batch"}, "embedding": {0: "batch"}},
+        torch.onnx.export(net, (x, mask), str(tmp), input_names=["x", "mask"], output_names=outputs,
+                          dynamic_axes={"x": axes, "mask": {0: "batch"}, **{o: {0: "batch"} for o in outputs}},
                           opset_version=opset, dynamo=False)
+        graph = onnx.load(str(tmp))
+        for k, v in contract(model, time, labels).items():
+            graph.metadata_props.add(key=k, value=v)
+        onnx.save(graph, str(tmp))
     return Path(path)
+
+
+def read_contract(path: str | Path) -> dict[str, str]:
+    """The metadata an exported file carries (rate_hz, window_s, units, channels, joints, labels, ...)."""
+    import onnx
+
+    return {p.key: p.value for p in onnx.load(str(path), load_external_data=False).metadata_props}
 
 
 def check_onnx(model: ImuTextModel, path: str | Path, batch: int = 5, time: int = 160, seed: int = 0) -> float:
@@ -58,5 +119,5 @@ def check_onnx(model: ImuTextModel, path: str | Path, batch: int = 5, time: int 
     mask[:, 17] = True
     with torch.no_grad():
         ref = ImuEmbedding(model.eval().cpu())(x, mask).numpy()
-    out = session.run(None, {"x": x.numpy(), "mask": mask.numpy()})[0]
+    out = session.run(["embedding"], {"x": x.numpy(), "mask": mask.numpy()})[0]
     return float(np.abs(out - ref).max())

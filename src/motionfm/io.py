@@ -7,7 +7,7 @@ no window crosses them. Errors are one line and say how to fix the input.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +15,10 @@ import pandas as pd
 
 from .resampling import resample, sliding_windows
 from .skeleton import JOINT_NAMES, placement_to_joint
-from .units import acc_to_ms2, guess_acc_unit, gyro_to_rads, normalise_unit, ACC_UNITS, GYRO_UNITS
+from .tables import (ACC_NAMES, CSV_SUFFIXES, GRAVITY_NAMES, GYRO_NAMES, USER_ACC_NAMES, Table, TableError, find,
+                     find_time, find_triplet, read_table)
+from .units import (GRAVITY, GYRO_UNITS, USER_ACC_UNITS, acc_scale, check_acc_unit, check_gyro_unit,
+                    guess_acc_unit, normalise_unit, sample_spans)
 from .windows import RATE_HZ, CanonicalWindows, place_sensors
 
 TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
@@ -26,14 +29,24 @@ class RecordingError(ValueError):
     """The recording cannot be used as given; the message says what to change."""
 
 
+DEFAULT_ACC = ("ax", "ay", "az")
+DEFAULT_GYRO = ("gx", "gy", "gz")
+ACC_LIMIT = 1000 * GRAVITY  # m/s^2: beyond any accelerometer (impact loggers stop near 400 g)
+GYRO_LIMIT = 200.0  # rad/s (11,500 deg/s): beyond any gyroscope (they saturate at 35-70 rad/s)
+
+
 @dataclass
 class RecordingFormat:
-    """How to read a recording file."""
+    """How to read a recording file.
+
+    Column names match case- and punctuation-insensitively; with the default names, common spellings are
+    found too (acc_x, Accelerometer X, AccX, userAcceleration.x + gravity.x, gyro_x, rotationRate.x, ...).
+    """
 
     time_col: str | None = "time"  # None: no time column, give fps
-    acc_cols: tuple[str, str, str] = ("ax", "ay", "az")
-    gyro_cols: tuple[str, str, str] | None = ("gx", "gy", "gz")  # used when present in the file
-    acc_units: str | None = None  # 'g' | 'm/s2'; None: guessed from gravity
+    acc_cols: tuple[str, str, str] = DEFAULT_ACC
+    gyro_cols: tuple[str, str, str] | None = DEFAULT_GYRO  # the defaults are optional; others must exist
+    acc_units: str | None = None  # 'g' | 'm/s2' | 'mg'; None: guessed from gravity
     gyro_units: str = "rad/s"
     time_unit: str = "auto"  # 's' | 'ms' | 'us' | 'ns' | 'auto'
     fps: float | None = None  # required when there is no time column
@@ -42,7 +55,11 @@ class RecordingFormat:
 
 @dataclass
 class Recording:
-    """A single-sensor recording on a uniform grid: x (T, 6) m/s^2 + rad/s at ``fps``; segments split at gaps."""
+    """A single-sensor recording on a uniform grid: x (T, 6) m/s^2 + rad/s at ``fps``; segments split at gaps.
+
+    ``start_time`` is the recording's clock at sample 0 when the file has one (dates or Unix times), and
+    ``warnings`` lists doubts about the input (units that barely fit, unused columns) for the caller to show.
+    """
 
     x: np.ndarray
     fps: float
@@ -52,67 +69,164 @@ class Recording:
     t0: float = 0.0
     source: str = ""
     acc_units: str = ""
+    start_time: pd.Timestamp | None = None
+    warnings: list[str] = field(default_factory=list)
+    placement: str = ""  # as the user named it (joint is where the model puts it)
 
     @property
     def duration(self) -> float:
         return len(self.x) / self.fps
 
 
-def _read_table(path: Path) -> pd.DataFrame:
-    if not path.exists():
-        raise RecordingError(f"{path}: no such file")
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt"):
-        return pd.read_csv(path)
-    if suffix in (".parquet", ".pq"):
-        return pd.read_parquet(path)
-    raise RecordingError(f"{path}: unsupported file type {suffix!r}; use .csv or .parquet")
+PEEK_ROWS = 500  # rows read first to find the columns and their types
 
 
-def _columns(df: pd.DataFrame, names: tuple[str, ...], what: str, flag: str) -> np.ndarray:
-    missing = [c for c in names if c not in df.columns]
-    if missing:
+def _read_table(path: Path, **options) -> Table:
+    try:
+        return read_table(path, **options)
+    except TableError as err:
+        raise RecordingError(str(err)) from None
+
+
+def _values(df: pd.DataFrame, names: tuple[str, ...], what: str, flag: str) -> np.ndarray:
+    """(T, len(names)) float32 of the named columns (non-numbers as NaN), or an error listing the file's columns."""
+    found = find(list(df.columns), tuple(names))
+    if found is None:
+        missing = [c for c in names if find(list(df.columns), (c,)) is None]
         raise RecordingError(f"{what} column(s) {', '.join(missing)} not found; the file has: "
                              f"{', '.join(map(str, df.columns))}. Name them with {flag}")
-    values = df[list(names)].apply(pd.to_numeric, errors="coerce")
-    return values.to_numpy(dtype=np.float64)
+    out = np.empty((len(df), len(found)), dtype=np.float32)
+    for k, c in enumerate(found):
+        col = df[c]
+        out[:, k] = col.to_numpy() if pd.api.types.is_numeric_dtype(col) else pd.to_numeric(col, errors="coerce")
+    return out
 
 
-def _times_seconds(df: pd.DataFrame, fmt: RecordingFormat) -> np.ndarray:
-    if fmt.time_col is None or fmt.time_col not in df.columns:
+@dataclass
+class _Columns:
+    """Which columns of the file hold what (names as the file spells them)."""
+
+    time: str | None
+    acc: tuple[str, ...]
+    gravity: tuple[str, ...] | None  # added to acc (Core Motion's userAcceleration excludes gravity)
+    gyro: tuple[str, ...] | None
+    warnings: list[str]
+
+    def sensor_names(self) -> list[str]:
+        return list(self.acc) + list(self.gravity or ()) + list(self.gyro or ())
+
+
+def _plan_columns(df: pd.DataFrame, fmt: RecordingFormat) -> _Columns:
+    """Find the time, accelerometer (+ gravity) and gyroscope columns in a peek at the file."""
+    cols, warnings = list(df.columns), []
+    acc_names = tuple(fmt.acc_cols)
+    grav = None
+    if acc_names == DEFAULT_ACC and find(cols, acc_names) is None:
+        user, grav = find_triplet(cols, USER_ACC_NAMES), find_triplet(cols, GRAVITY_NAMES)
+        acc_names = find_triplet(cols, ACC_NAMES) or (user if user and grav else acc_names)
+        grav = grav if user and acc_names == user else None
+    _values(df.iloc[:0], acc_names, "accelerometer", "--acc-cols")  # names an absent column
+    acc_names = find(cols, acc_names) or acc_names
+    used = list(acc_names) + list(grav or ())
+    gyro_names = tuple(fmt.gyro_cols) if fmt.gyro_cols else None
+    if gyro_names == DEFAULT_GYRO and find(cols, gyro_names) is None:
+        gyro_names = find_triplet(cols, GYRO_NAMES)
+        if gyro_names is None:
+            spare = [c for c in cols if c not in used and c != fmt.time_col and pd.api.types.is_numeric_dtype(df[c])]
+            if len(spare) >= 3:
+                warnings.append(f"no gyroscope columns gx, gy, gz; unused numeric columns: {', '.join(spare[:8])}; "
+                                f"name the gyroscope with --gyro-cols (using the accelerometer only)")
+    if gyro_names:
+        _values(df.iloc[:0], gyro_names, "gyroscope", "--gyro-cols")
+        gyro_names = find(cols, gyro_names)
+    return _Columns(_time_column(df, fmt), acc_names, grav, gyro_names, warnings)
+
+
+def _time_column(df: pd.DataFrame, fmt: RecordingFormat) -> str | None:
+    if fmt.time_col is None:
+        return None
+    found = find(list(df.columns), (fmt.time_col,))
+    if found:
+        return found[0]
+    return find_time(list(df.columns)) if fmt.time_col == "time" else None
+
+
+def _times_seconds(df: pd.DataFrame, fmt: RecordingFormat) -> tuple[np.ndarray, pd.Timestamp | None]:
+    """Times (T,) in seconds and the clock at the first sample when the file has one."""
+    name = _time_column(df, fmt)
+    if name is None:
         if fmt.fps:
-            return np.arange(len(df)) / fmt.fps
+            return np.arange(len(df)) / fmt.fps, None
         raise RecordingError(f"no time column {fmt.time_col!r} (file has: {', '.join(map(str, df.columns))}); "
                              f"name it with --time-col or give the rate with --fps")
-    col = df[fmt.time_col]
+    col = df.pop(name)  # the caller's frame: its time column is not needed again
     if not pd.api.types.is_numeric_dtype(col):
         stamps = pd.to_datetime(col, errors="coerce")
         if stamps.isna().any():
-            raise RecordingError(f"time column {fmt.time_col!r} has values that are neither numbers nor dates "
+            raise RecordingError(f"time column {name!r} has values that are neither numbers nor dates "
                                  f"(row {int(np.argmax(stamps.isna().to_numpy()))})")
-        return (stamps - stamps.iloc[0]).dt.total_seconds().to_numpy()
+        return (stamps - stamps.iloc[0]).dt.total_seconds().to_numpy(), stamps.iloc[0]
     t = col.to_numpy(dtype=np.float64)
+    t = t if t.flags.writeable else t.copy()  # pandas may hand out a read-only view; t is scaled in place
+    del col
     if fmt.time_unit != "auto":
         if fmt.time_unit not in TIME_UNITS:
             raise RecordingError(f"unknown time unit {fmt.time_unit!r}; use one of {', '.join(TIME_UNITS)}")
-        return t * TIME_UNITS[fmt.time_unit]
-    step = np.median(np.diff(t)) if len(t) > 1 else 1.0
-    unit = "s" if step < 0.5 else "ms" if step < 500 else "us" if step < 5e5 else "ns"
-    return t * TIME_UNITS[unit]
+        unit = fmt.time_unit
+    else:
+        step = _median_step(t)
+        unit = "s" if step < 0.5 else "ms" if step < 500 else "us" if step < 5e5 else "ns"
+    t *= TIME_UNITS[unit]
+    epoch = 1e9 < t[0] < 4e9 if np.isfinite(t[0]) else False  # Unix seconds between 2001 and 2096
+    return t, pd.Timestamp(t[0], unit="s", tz="UTC") if epoch else None
+
+
+def _not_increasing(t: np.ndarray, step: int = 1_000_000) -> np.ndarray:
+    """Indices i where t[i + 1] <= t[i] (first chunk that has any), a million steps at a time."""
+    for a in range(0, max(1, len(t) - 1), step):
+        bad = np.nonzero(np.diff(t[a:a + step + 1]) <= 0)[0]
+        if len(bad):
+            return a + bad
+    return np.zeros(0, dtype=np.int64)
 
 
 def _check_time(t: np.ndarray) -> None:
-    if np.isnan(t).any():
-        raise RecordingError(f"time column has an empty or non-numeric value at row {int(np.argmax(np.isnan(t)))}")
-    bad = np.nonzero(np.diff(t) <= 0)[0]
+    if not all(np.isfinite(t[a:a + 1_000_000]).all() for a in range(0, len(t), 1_000_000)):
+        raise RecordingError(f"time column has an empty, infinite or non-numeric value at row "
+                             f"{int(np.argmax(~np.isfinite(t)))}")
+    bad = _not_increasing(t)
     if len(bad):
         raise RecordingError(f"time does not increase at row {bad[0] + 1} (data rows from 0; t={t[bad[0]]:.4f} then "
                              f"{t[bad[0] + 1]:.4f}); sort the file by time and drop duplicate rows")
 
 
+def _line(row: int, header_line: int | None) -> str:
+    return f"row {row} (file line {header_line + 2 + row})" if header_line is not None else f"row {row}"
+
+
+def _check_finite(x: np.ndarray, names: tuple[str, ...], header_line: int | None) -> None:
+    """Refuse infinite values (NaN is handled as missing), naming the first one's row and column."""
+    for col in range(x.shape[1]):
+        inf = np.isinf(x[:, col])
+        if inf.any():
+            row = int(np.argmax(inf))
+            raise RecordingError(f"column {names[col]} is infinite ({x[row, col]}) at {_line(row, header_line)}; "
+                                 f"fix or drop that row")
+
+
+def _check_range(x: np.ndarray, names: tuple[str, ...], header_line: int | None, limit: float, what: str,
+                 hint: str) -> None:
+    """Refuse physically impossible values (x already in SI units), naming the first one's row and column."""
+    for col in range(x.shape[1]):
+        big = np.abs(x[:, col]) > limit
+        if big.any():
+            row = int(np.argmax(big))
+            raise RecordingError(f"column {names[col]} reads {x[row, col]:.4g} {what} at {_line(row, header_line)}, "
+                                 f"beyond any sensor (limit {limit:.4g}); {hint}")
+
+
 def _fill_short_nan_runs(x: np.ndarray, t: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
-    """Interpolate NaN runs of up to MAX_NAN_FILL samples; longer runs are an error naming where."""
-    x = x.copy()
+    """Interpolate NaN runs of up to MAX_NAN_FILL samples in place; longer runs are an error naming where."""
     for c in range(x.shape[1]):
         nan = np.isnan(x[:, c])
         if not nan.any():
@@ -129,60 +243,161 @@ def _fill_short_nan_runs(x: np.ndarray, t: np.ndarray, names: tuple[str, ...]) -
 
 
 def _uniform(t: np.ndarray, x: np.ndarray, max_gap_s: float) -> tuple[np.ndarray, float, list[tuple[int, int]]]:
-    """Resample onto a uniform grid at the median rate; return (x, fps, segments between gaps)."""
-    dt = np.diff(t)
-    fps = 1.0 / float(np.median(dt))
-    grid = np.arange(t[0], t[-1] + 0.5 / fps, 1.0 / fps)
-    out = np.stack([np.interp(grid, t, x[:, c]) for c in range(x.shape[1])], axis=1)
-    gap_starts = t[:-1][dt > max_gap_s]
-    gap_stops = t[1:][dt > max_gap_s]
+    """Resample onto a uniform grid at the median rate; return (x, fps, segments between gaps).
+
+    Samples already on the grid (within a quarter step) are kept as they are (no copy); otherwise the grid
+    is filled a million samples at a time, so memory stays near one copy of the recording.
+    """
+    fps = _median_rate(t)
+    gaps = _gaps(t, max_gap_s)
+    steps, span = len(t) - 1 - len(gaps), t[-1] - t[0] - float(np.sum(t[gaps + 1] - t[gaps]))
+    if steps > 0 and span > 0 and abs(steps / span / fps - 1) < 0.01:
+        fps = steps / span  # the mean step: exact for clock-driven samples, where a median is quantised
+    n = int(np.floor((t[-1] - t[0]) * fps + 0.5)) + 1
+    step = 1_000_000
+    on_grid = n == len(t) and all(np.all(np.abs(t[a:a + step] - (t[0] + np.arange(a, min(n, a + step)) / fps))
+                                         < 0.25 / fps) for a in range(0, n, step))
+    if on_grid:
+        out = x
+    else:
+        out = np.empty((n, x.shape[1]), dtype=np.float32, order="F")
+        for a in range(0, n, step):
+            grid = t[0] + np.arange(a, min(n, a + step)) / fps
+            for c in range(x.shape[1]):
+                out[a:a + len(grid), c] = np.interp(grid, t, x[:, c])
     cuts = [0]
-    for a, b in zip(gap_starts, gap_stops):
-        cuts += [int(np.searchsorted(grid, a, "right")), int(np.searchsorted(grid, b, "left"))]
-    cuts.append(len(grid))
+    for g in gaps:  # grid indices (k = (time - t0) * fps) just after the gap's start and up to its end
+        cuts += [int(np.floor((t[g] - t[0]) * fps + 1e-9)) + 1, int(np.ceil((t[g + 1] - t[0]) * fps - 1e-9))]
+    cuts.append(n)
     segments = [(cuts[k], cuts[k + 1]) for k in range(0, len(cuts), 2) if cuts[k + 1] > cuts[k]]
     return out, fps, segments
 
 
 def read_recording(path: str | Path, placement: str, fmt: RecordingFormat | None = None) -> Recording:
-    """Read a CSV/Parquet recording of one sensor worn at ``placement`` (e.g. 'left_wrist', 'waist')."""
+    """Read a CSV/Parquet recording of one sensor worn at ``placement`` (e.g. 'left_wrist', 'waist').
+
+    Checks every value is finite and physically possible, and the units against gravity (accelerometer)
+    and against gravity's turning (gyroscope); RecordingError (one line) otherwise. Only the needed columns
+    are read, as float32, so a week at 50 Hz fits in about one copy of its samples.
+    """
     fmt, path = fmt or RecordingFormat(), Path(path)
     try:
         joint = placement_to_joint(placement)
     except ValueError as err:
         raise RecordingError(str(err)) from None
-    df = _read_table(path)
+    peek = _read_table(path, nrows=PEEK_ROWS)
+    plan = _plan_columns(peek.frame, fmt)
+    if fmt.fps is None and peek.fps_hint and plan.time is None:
+        fmt = replace(fmt, fps=peek.fps_hint)  # a rate stated above the header (ActiGraph)
+    sensors = plan.sensor_names()
+    table = _read_table(path, usecols=[c for c in [plan.time, *sensors] if c], float32=tuple(sensors))
+    header = table.header_line if path.name.lower().endswith(CSV_SUFFIXES) else None
+    df = table.frame
     if len(df) < 2:
-        raise RecordingError(f"{path}: has {len(df)} rows; a recording needs many samples")
-    t = _times_seconds(df, fmt)
+        raise RecordingError(f"{path}: has {len(df)} data rows; a recording needs many samples")
+    t, start_time = _times_seconds(df, fmt)
     _check_time(t)
-    acc = _columns(df, fmt.acc_cols, "accelerometer", "--acc-cols")
-    has_gyro = fmt.gyro_cols is not None and all(c in df.columns for c in fmt.gyro_cols)
-    gyro = _columns(df, fmt.gyro_cols, "gyroscope", "--gyro-cols") if has_gyro else np.zeros_like(acc)
-    names = tuple(fmt.acc_cols) + (tuple(fmt.gyro_cols) if has_gyro else ("-", "-", "-"))
-    raw = _fill_short_nan_runs(np.concatenate([acc, gyro], axis=1), t, names)
-    acc_units = _acc_units(raw[:, :3], fmt.acc_units)
-    x = np.concatenate([acc_to_ms2(raw[:, :3], acc_units), _gyro(raw[:, 3:], fmt.gyro_units, has_gyro)], axis=1)
-    x, fps, segments = _uniform(t, x, fmt.max_gap_s)
-    return Recording(x.astype(np.float32), fps, joint, has_gyro, segments, float(t[0]), str(path), acc_units)
+    has_gyro = plan.gyro is not None
+    raw = _sensor_matrix(df, plan)  # the frame's columns are moved into it one by one
+    del df, table
+    names = tuple(plan.acc) + (tuple(plan.gyro) if has_gyro else ("-", "-", "-"))
+    _check_finite(raw, names, header)
+    _fill_short_nan_runs(raw, t, names)
+    fps = _median_rate(t)
+    warnings = list(plan.warnings)
+    acc_units, note = _acc_units(raw[:, :3], fmt.acc_units, fps)
+    warnings += [note] if note else []
+    raw[:, :3] *= np.float32(acc_scale(acc_units))
+    _check_range(raw[:, :3], names[:3], header, ACC_LIMIT, "m/s^2", "fix or drop that row")
+    note = _gyro(raw[:, :3], raw[:, 3:], fmt.gyro_units, has_gyro, fps, names[3:], header)
+    warnings += [note] if note else []
+    x, fps, segments = _uniform(t, raw, fmt.max_gap_s)
+    return Recording(x, fps, joint, has_gyro, segments, float(t[0]), str(path), acc_units, start_time, warnings,
+                     placement)
 
 
-def _acc_units(acc: np.ndarray, given: str | None) -> str:
+def _acc_units(acc: np.ndarray, given: str | None, fps: float) -> tuple[str, str | None]:
+    """(unit, warning or None): the declared unit checked against gravity, or the unit gravity implies."""
     try:
-        return normalise_unit(given, ACC_UNITS[:2], "accelerometer") if given else guess_acc_unit(acc)
+        if not given:
+            return guess_acc_unit(acc, fps), None
+        unit = normalise_unit(given, USER_ACC_UNITS, "accelerometer")
+        return unit, check_acc_unit(acc, unit, fps)
     except ValueError as err:
-        raise RecordingError(f"{err} (--acc-units g or m/s2)") from None
+        text = str(err)
+        raise RecordingError(text if "--acc-units" in text else f"{text} (--acc-units g, m/s2 or mg)") from None
 
 
-def _gyro(gyro: np.ndarray, units: str, has_gyro: bool) -> np.ndarray:
+def _gyro(acc: np.ndarray, gyro: np.ndarray, units: str, has_gyro: bool, fps: float, names: tuple[str, ...],
+          header: int | None) -> str | None:
+    """Convert the gyroscope (T, 3) to rad/s in place and check the declared unit against gravity's turning;
+    returns a warning or None."""
     try:
         units = normalise_unit(units, GYRO_UNITS, "gyroscope")
     except ValueError as err:
         raise RecordingError(f"{err} (--gyro-units)") from None
-    if has_gyro and units == "rad/s" and np.percentile(np.abs(gyro), 99) > 35.0:
-        raise RecordingError("gyroscope values exceed 35 rad/s (2000 deg/s): they look like deg/s; "
-                             "pass --gyro-units deg/s")
-    return gyro_to_rads(gyro, units)
+    if not has_gyro:
+        return None
+    if units == "deg/s":
+        gyro *= np.float32(np.pi / 180.0)
+    hint = "if the gyroscope is in deg/s pass --gyro-units deg/s" if units == "rad/s" else "fix or drop that row"
+    _check_range(gyro, names, header, GYRO_LIMIT, "rad/s", hint)
+    try:
+        return check_gyro_unit(acc, gyro, fps, units)
+    except ValueError as err:
+        raise RecordingError(str(err)) from None
+
+
+def _sensor_matrix(df: pd.DataFrame, plan: _Columns) -> np.ndarray:
+    """(T, 6) float32 [acc, gyro] (gyro zero when absent), stored column-major; each frame column is dropped
+    once copied, so memory holds about one copy of the samples."""
+    out = np.zeros((6, len(df)), dtype=np.float32)
+    groups = [(plan.acc, 0, "accelerometer", "--acc-cols"), (plan.gravity, 0, "gravity", "--acc-cols"),
+              (plan.gyro, 3, "gyroscope", "--gyro-cols")]
+    for cols, first, what, flag in groups:
+        if not cols:
+            continue
+        found = find(list(df.columns), tuple(cols))
+        if found is None:
+            _values(df.iloc[:0], tuple(cols), what, flag)  # raises naming the missing column
+        for k, c in enumerate(found or ()):
+            col = df.pop(c)
+            out[first + k] += col.to_numpy() if pd.api.types.is_numeric_dtype(col) else \
+                pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float32)
+            del col
+    return out.T
+
+
+def _median_step(t: np.ndarray) -> float:
+    """Median time step (robust to jitter and gaps), from spread spans of a long recording (bounded memory)."""
+    if len(t) < 2:
+        return 1.0
+    spans = sample_spans(len(t), 50.0)
+    return float(np.nanmedian(np.concatenate([np.diff(t[s]) for s in spans])))
+
+
+def _median_rate(t: np.ndarray) -> float:
+    """Samples per second from the median time step."""
+    return 1.0 / _median_step(t)
+
+
+def _gaps(t: np.ndarray, max_gap_s: float, step: int = 1_000_000) -> np.ndarray:
+    """Indices i where t[i + 1] - t[i] > max_gap_s, a million steps at a time."""
+    found = [a + np.nonzero(np.diff(t[a:a + step + 1]) > max_gap_s)[0] for a in range(0, max(1, len(t) - 1), step)]
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+
+def unclassified_tail(rec: Recording, start_s: np.ndarray, window_s: float) -> float:
+    """Seconds of the recording's segments that no window starting at ``start_s`` (s) covers (tails and
+    segments shorter than a window)."""
+    covered = 0.0
+    ends = np.sort(np.asarray(start_s, dtype=np.float64))
+    last = -np.inf
+    for s in ends:  # union of [s, s + window_s)
+        covered += max(0.0, s + window_s - max(s, last))
+        last = max(last, s + window_s)
+    total = sum(b - a for a, b in rec.segments) / rec.fps
+    return max(0.0, total - covered)
 
 
 def recording_windows(rec: Recording, window_s: float = 10.0, stride_s: float | None = None) -> CanonicalWindows:
@@ -209,5 +424,8 @@ def recording_windows(rec: Recording, window_s: float = 10.0, stride_s: float | 
 
 def describe(rec: Recording) -> str:
     """One line about a recording: duration, rate, placement, channels."""
-    return (f"{rec.source}: {rec.duration:.1f} s at {rec.fps:.1f} Hz, {JOINT_NAMES[rec.joint]}, "
+    where = JOINT_NAMES[rec.joint] if rec.placement in ("", JOINT_NAMES[rec.joint]) else \
+        f"{rec.placement} (joint {JOINT_NAMES[rec.joint]})"
+    clock = f", from {rec.start_time.isoformat()}" if rec.start_time is not None else ""
+    return (f"{rec.source}: {rec.duration:.1f} s at {rec.fps:.1f} Hz{clock}, {where}, "
             f"acc{' + gyro' if rec.has_gyro else ' only'} (acc units {rec.acc_units}), {len(rec.segments)} segment(s)")

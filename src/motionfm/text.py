@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,10 +29,58 @@ def text_cache_path(name: str) -> Path:
     return cache_dir("text") / f"{name.replace(':', '_').replace('/', '_')}.safetensors"
 
 
+def read_cache(path: Path) -> dict[str, torch.Tensor]:
+    """Texts and their (dim,) vectors from a cache file (one .safetensors, texts in its metadata); {} if absent
+    or unreadable (the cache is rebuilt as texts are encoded again)."""
+    if not path.exists():
+        return {}
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            texts = json.loads((f.metadata() or {}).get("texts", "null"))
+            vectors = f.get_tensor("embeddings")
+    except Exception:  # a damaged or old-format file: ignore it, it is only a cache
+        return {}
+    if not isinstance(texts, list) or len(texts) != len(vectors):
+        return {}
+    return {t: vectors[i] for i, t in enumerate(texts)}
+
+
+def write_cache(path: Path, vectors: dict[str, torch.Tensor]) -> None:
+    """Write texts and vectors as one file, atomically (readers see the old or the new file, never a mix)."""
+    from safetensors.torch import save_file
+
+    from .atomic import atomic_path
+
+    texts = list(vectors)
+    with atomic_path(path, suffix=".safetensors") as tmp:
+        save_file({"embeddings": torch.stack([vectors[t] for t in texts]).contiguous()}, str(tmp),
+                  metadata={"texts": json.dumps(texts)})
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive lock on ``path``.lock between processes (POSIX flock; elsewhere only the atomic write)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock; concurrent writers may drop each other's new texts, never mix them
+        yield
+        return
+    with open(path.with_suffix(".lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 class TextEncoder:
     """A frozen sentence encoder with a memory and disk cache: encode(list[str]) -> (n, dim) L2-normalised.
 
-    Texts embedded once are stored on disk (text_cache_path), so label sets seen before need no model load.
+    Texts embedded once are stored on disk (text_cache_path: one file with the texts in its metadata,
+    replaced atomically under a lock), so label sets seen before need no model load.
     """
 
     name: str = ""
@@ -46,25 +95,15 @@ class TextEncoder:
 
     def _load_disk(self) -> None:
         self._disk_loaded = True
-        path = text_cache_path(self.name)
-        if path.exists():
-            from safetensors.torch import load_file
-
-            stored = load_file(str(path))
-            texts = json.loads(path.with_suffix(".json").read_text())
-            self._cache.update({t: stored["embeddings"][i] for i, t in enumerate(texts)})
+        self._cache.update({t: v for t, v in read_cache(text_cache_path(self.name)).items() if t not in self._cache})
 
     def _save_disk(self) -> None:
-        from safetensors.torch import save_file
-
-        from .atomic import atomic_path
-
+        """Merge this process's texts into the cache file under a lock: one file, replaced atomically."""
         path = text_cache_path(self.name)
-        texts = list(self._cache)
-        with atomic_path(path.with_suffix(".json")) as tmp:
-            tmp.write_text(json.dumps(texts))
-        with atomic_path(path) as tmp:
-            save_file({"embeddings": torch.stack([self._cache[t] for t in texts]).contiguous()}, str(tmp))
+        with _locked(path):
+            stored = read_cache(path)
+            stored.update(self._cache)
+            write_cache(path, stored)
 
     @torch.no_grad()
     def encode(self, texts: Sequence[str]) -> torch.Tensor:

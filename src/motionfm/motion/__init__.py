@@ -50,11 +50,30 @@ def _is_archive(path: Path) -> bool:
     return any(path.name.lower().endswith(s) for s in ARCHIVE_SUFFIXES)
 
 
+class MotionFiles(list):
+    """Motion file paths (a list of Path) that also know what to call each: an unpacked archive member is
+    named 'archive.tar.xz:member/path' (its temporary path means nothing to a user and is gone afterwards)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: dict[str, str] = {}
+
+    def name(self, path: str | Path) -> str:
+        """The user-facing name of one of the files (its path unless it came from an archive)."""
+        return self.names.get(str(path), str(path))
+
+    def rename(self, text: str) -> str:
+        """``text`` with every temporary archive path in it replaced by its member name."""
+        for tmp, name in self.names.items():
+            text = text.replace(tmp, name)
+        return text
+
+
 @contextmanager
-def expand_inputs(inputs: list[str | Path]) -> Iterator[list[Path]]:
+def expand_inputs(inputs: list[str | Path]) -> Iterator[MotionFiles]:
     """Motion files from files, folders and tar archives (unpacked into a temporary folder while in use)."""
     with tempfile.TemporaryDirectory(prefix="motionfm-") as tmp:
-        files: list[Path] = []
+        files = MotionFiles()
         for k, item in enumerate(map(Path, inputs)):
             if not item.exists():
                 raise FileNotFoundError(f"{item}: no such file or folder")
@@ -64,7 +83,9 @@ def expand_inputs(inputs: list[str | Path]) -> Iterator[list[Path]]:
                 dest = Path(tmp) / str(k)
                 with tarfile.open(item) as tar:
                     tar.extractall(dest, filter="data")
-                files += find_motion_files(dest)
+                found = find_motion_files(dest)
+                files.names.update({str(f): f"{item}:{f.relative_to(dest).as_posix()}" for f in found})
+                files += found
             else:
                 files.append(item)
         yield files
