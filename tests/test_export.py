@@ -36,6 +36,7 @@ def test_onnx_carries_its_contract_and_zero_shot_labels(tmp_path):
     import onnxruntime as ort
 
     from motionfm.adapt import zero_shot_scores
+    from motionfm.windows import CanonicalWindows
     from motionfm.export import read_contract
     from motionfm.skeleton import JOINT_NAMES
 
@@ -52,7 +53,7 @@ def test_onnx_carries_its_contract_and_zero_shot_labels(tmp_path):
     mask[:, 20] = True
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     scores = session.run(["scores"], {"x": x, "mask": mask})[0]
-    np.testing.assert_allclose(scores, zero_shot_scores(model, x, mask, labels).numpy(), atol=1e-4)
+    np.testing.assert_allclose(scores, zero_shot_scores(model, CanonicalWindows(x, mask), labels).numpy(), atol=1e-4)
 
 
 @pytest.mark.parametrize("args,message", [(["--opset", "9"], "--opset must be between 14 and 20"),
