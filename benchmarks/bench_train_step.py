@@ -7,7 +7,9 @@ A step = ImuTextModel forward (encoder + projections + CLIP loss) + backward + A
 windows (200 x 22 x 6) with k ~ U{1..5} present joints per window, as in pre-training (data sampling and
 augmentation are not included). 'old' is the pre-issue-15 forward (benchmarks/_reference.py) on the small
 config. Variants are timed interleaved (old, new, old, new, ...) so that load from other processes hits
-all of them alike; the best step of each is reported with its ratio over 'old'.
+all of them alike; the best step of each is reported with its ratio over 'old', in wall time and in this
+process's CPU time (time.process_time: steadier than wall time on a shared machine; use --threads 1 for
+the steadiest ratios).
 --compile adds torch.compile'd copies of the encoders (compile time printed); --bf16 adds CPU bf16 autocast.
 """
 
@@ -82,13 +84,14 @@ def main() -> None:
         times[v] = []
     for _ in range(args.repeats):
         for v in variants:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             steps[v]()
-            times[v].append(time.perf_counter() - start)
-    ref = min(times[variants[0]])
+            times[v].append((time.perf_counter() - start, time.process_time() - cpu))
+    ref = [min(t[i] for t in times[variants[0]]) for i in (0, 1)]
     for v in variants:
-        best = min(times[v])
-        print(f"{v:26s} {best * 1e3:8.0f} ms/step  {args.batch / best:7.1f} windows/s  {ref / best:5.2f}x {variants[0]}")
+        wall, cpu = (min(t[i] for t in times[v]) for i in (0, 1))
+        print(f"{v:26s} {wall * 1e3:8.0f} ms/step  {args.batch / wall:7.1f} windows/s  {ref[0] / wall:5.2f}x {variants[0]}"
+              f"  | CPU {cpu * 1e3:8.0f} ms/step  {args.batch / cpu:7.1f} windows/CPU-s  {ref[1] / cpu:5.2f}x")
     print(f"batch {args.batch}, threads {torch.get_num_threads()}, repeats {args.repeats} (best of)")
 
 

@@ -1,6 +1,6 @@
 """Where a training step and an inference pass of an ST-GCN encoder spend their CPU time (torch.profiler).
 
-    python benchmarks/profile_stgcn.py [--variant small] [--batch 64] [--rows 15]
+    python benchmarks/profile_stgcn.py [--variant small] [--batch 64] [--rows 15] [--threads 0]
 
 --variant: 'old' (the pre-issue-15 forward on small, benchmarks/_reference.py) or an encoder config name.
 Prints the top ops by self CPU time with their share, for one training step (forward + backward + AdamW on
@@ -34,7 +34,10 @@ def main() -> None:
     ap.add_argument("--variant", default="small")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--rows", type=int, default=15)
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     batch = random_batch(args.batch)
     step = stepper(args.variant, batch)
     print(f"== training step: {args.variant}, batch {args.batch}, threads {torch.get_num_threads()}")

@@ -118,9 +118,11 @@ class GraphConv(nn.Module):
         k, v = self.k, a.shape[1]
         rows = a.permute(2, 0, 1).reshape(v * k, v)  # row (w, k) = A_k[:, w]
         z = torch.matmul(rows, x.view(n // v, v, ci * t)).view(n, k * ci, t)
-        weight = self.conv.weight.view(k, -1, ci).permute(1, 0, 2).reshape(-1, k * ci, 1)  # (Co, K*Ci, 1)
+        weight = self.conv.weight.view(k, -1, ci).permute(1, 0, 2).reshape(-1, k * ci)  # (Co, K*Ci)
         bias = a.sum(dim=1).T @ self.conv.bias.view(k, -1)  # (W, Co)
-        return (F.conv1d(z, weight).view(n // v, v, -1, t) + bias[:, :, None]).view(n, -1, t)
+        # conv1d is the fast kernel on CPU; the ONNX exporter needs a kernel of static shape, matmul is the same
+        y = torch.matmul(weight, z) if torch.onnx.is_in_onnx_export() else F.conv1d(z, weight[..., None])
+        return (y.view(n // v, v, -1, t) + bias[:, :, None]).view(n, -1, t)
 
     def forward_nodes(self, x: torch.Tensor, edges: Edges) -> torch.Tensor:
         """x (N, Ci, T) node features -> (N, Co, T): self term plus the messages along the edges."""
@@ -223,5 +225,5 @@ class STGCN(nn.Module):
             a = self.adjacency * importance
             h = block(h, Edges(a[0, joint, joint], src[ok], dst[ok], part[e], a[part, src_v, dst_v][e]))
         pooled = h.mean(dim=2)
-        total = torch.zeros(len(nodes), pooled.shape[1], device=x.device, dtype=x.dtype).index_add_(0, sample, pooled)
-        return total / nodes.sum(1, keepdim=True).to(x.dtype)
+        total = torch.zeros(len(nodes), pooled.shape[1], device=x.device, dtype=pooled.dtype).index_add_(0, sample, pooled)
+        return total / nodes.sum(1, keepdim=True).to(pooled.dtype)
