@@ -81,10 +81,13 @@ def _conv(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
 
 def _norm(bn: nn.BatchNorm2d, x: torch.Tensor) -> torch.Tensor:
     """A BatchNorm2d over the channels of node-major x (N, C, T): statistics over nodes and time."""
+    momentum = 0.0 if bn.momentum is None else bn.momentum
     if bn.training and bn.num_batches_tracked is not None:
         bn.num_batches_tracked.add_(1)
+        if bn.momentum is None:  # cumulative moving average, as nn.BatchNorm2d does
+            momentum = 1.0 / float(bn.num_batches_tracked)
     return F.batch_norm(x, bn.running_mean, bn.running_var, bn.weight, bn.bias,
-                        bn.training or bn.running_mean is None, bn.momentum, bn.eps)
+                        bn.training or bn.running_mean is None, momentum, bn.eps)
 
 
 @dataclass
