@@ -65,6 +65,124 @@ def test_imu_text_model_embeddings_are_unit_vectors():
     assert model.encoder.blocks[0].gcn.conv.weight.grad is not None and model.loss.logit_scale.grad is not None
 
 
+# --- fused graph convolution (issue 15) and the present-joints config ------------------------------------
+
+
+def einsum_reference(model: STGCN, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """The straightforward ST-GCN forward (before issue 15): (B, C, T, V) layout, einsum graph conv."""
+    b, t, v, c = x.shape
+    h = model.data_bn(x.permute(0, 2, 3, 1).reshape(b, v * c, t)).view(b, v, c, t)
+    h = (h * mask.to(x.dtype)[:, :, None, None]).permute(0, 2, 3, 1)
+    for block, importance in zip(model.blocks, model.edge_importance):
+        y = block.gcn.conv(h).view(b, block.gcn.k, -1, h.shape[2], v)
+        out = block.tcn(torch.einsum("bkctv,kvw->bctw", y, model.adjacency * importance))
+        h = block.relu(out + (block.residual(h) if block.residual is not None else 0))
+    return h.mean(dim=(2, 3))
+
+
+def _random_model(name: str, seed: int = 0) -> STGCN:
+    torch.manual_seed(seed)
+    model = STGCN(stgcn_config(name))
+    with torch.no_grad():  # non-trivial edge importance and BN statistics, so every term is exercised
+        model.edge_importance.uniform_(0.5, 1.5)
+        for m in model.modules():
+            if isinstance(m, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)):
+                m.running_mean.normal_(0, 0.5), m.running_var.uniform_(0.5, 2.0), m.weight.uniform_(0.5, 1.5)
+    return model
+
+
+@pytest.mark.parametrize("name", ["tiny", "small"])
+@pytest.mark.parametrize("train", [False, True])
+def test_fused_graph_conv_matches_einsum_reference(name, train):
+    model = _random_model(name).train(train)
+    ref = _random_model(name).train(train)
+    x = torch.randn(6, 90, 22, 6)
+    mask = torch.rand(6, 22) < 0.25
+    torch.testing.assert_close(model(x, mask), einsum_reference(ref, x, mask), atol=1e-5, rtol=1e-4)
+    if train:  # the same batch statistics reach the running averages
+        for a, b in zip(model.modules(), ref.modules()):
+            if isinstance(a, torch.nn.modules.batchnorm._BatchNorm):
+                torch.testing.assert_close(a.running_var, b.running_var)
+                assert a.num_batches_tracked == b.num_batches_tracked == 1
+
+
+def test_bundled_weights_give_reference_embeddings():
+    from motionfm.hub import load_model
+
+    model = load_model("default")
+    assert model.config.encoder == "small"
+    x = torch.randn(5, 200, 22, 6)
+    mask = torch.zeros(5, 22, dtype=torch.bool)
+    mask[:, [0, 17]] = True
+    x = x * mask[:, None, :, None]
+    with torch.no_grad():
+        new = model.encoder(x, mask)
+        ref = einsum_reference(model.encoder, x, mask)
+    torch.testing.assert_close(new, ref, atol=1e-5, rtol=1e-4)
+
+
+def test_present_joints_config_shares_small_state_dict():
+    small, sparse = STGCN(stgcn_config("small")), STGCN(stgcn_config("small-sparse"))
+    assert {k: v.shape for k, v in small.state_dict().items()} == {k: v.shape for k, v in sparse.state_dict().items()}
+    assert stgcn_config("small-sparse").graph == "present" and stgcn_config("small").graph == "full"
+    with pytest.raises(ValueError, match="unknown graph mode"):
+        stgcn_config("small", graph="some")
+
+
+@pytest.mark.parametrize("hops", [0, 1, 3])
+@pytest.mark.parametrize("train", [False, True])
+def test_present_joints_equal_full_graph_when_all_joints_present(hops, train):
+    # with every joint present the node list is the whole skeleton: the same function as graph='full'
+    full = _random_model("tiny").train(train)
+    sparse = STGCN(stgcn_config("tiny", graph="present", hops=hops)).train(train)
+    sparse.load_state_dict(full.state_dict())
+    x = torch.randn(3, 64, 22, 6)
+    torch.testing.assert_close(sparse(x, torch.ones(3, 22, dtype=torch.bool)), full(x), atol=1e-5, rtol=1e-4)
+
+
+def test_present_joints_match_full_graph_restricted_to_them():
+    # eval: a window's output is the full ST-GCN run on the subgraph of its present joints + 1-hop neighbours,
+    # i.e. the dense forward with the adjacency (and pooling) limited to those joints
+    sparse = _random_model("tiny")
+    sparse.config = stgcn_config("tiny", graph="present", hops=1)
+    sparse.eval()
+    x = torch.randn(2, 64, 22, 6)
+    mask = torch.zeros(2, 22, dtype=torch.bool)
+    mask[0, 17] = True
+    mask[1, [0, 13]] = True
+    x = x * mask[:, None, :, None]
+    linked = (sparse.adjacency.sum(0) > 0).float()
+    for i in range(2):
+        nodes = (mask[i].float() + mask[i].float() @ linked) > 0
+        idx = nodes.nonzero()[:, 0]
+        b, t = 1, x.shape[1]
+        h = sparse.data_bn(x[i:i + 1].permute(0, 2, 3, 1).reshape(1, 132, t)).view(1, 22, 6, t)
+        h = (h * mask[i, :, None, None])[:, idx].permute(0, 2, 3, 1)  # (1, C, T, n): neighbours start at 0
+        for block, importance in zip(sparse.blocks, sparse.edge_importance):
+            a = (sparse.adjacency * importance)[:, idx][:, :, idx]
+            y = block.gcn.conv(h).view(b, block.gcn.k, -1, h.shape[2], len(idx))
+            out = block.tcn(torch.einsum("bkctv,kvw->bctw", y, a))
+            h = block.relu(out + (block.residual(h) if block.residual is not None else 0))
+        torch.testing.assert_close(sparse(x[i:i + 1], mask[i:i + 1])[0], h.mean(dim=(2, 3))[0], atol=1e-5, rtol=1e-4)
+    # and windows do not see each other in eval mode
+    torch.testing.assert_close(sparse(x, mask)[1], sparse(x[1:], mask[1:])[0], atol=1e-6, rtol=1e-5)
+
+
+def test_present_joints_cost_follows_sensors_not_skeleton():
+    # one sensor: the absent joints are never computed, so garbage there cannot matter even before masking
+    sparse = _random_model("tiny")
+    sparse.config = stgcn_config("tiny", graph="present")
+    sparse.eval()
+    x = torch.randn(2, 64, 22, 6)
+    mask = torch.zeros(2, 22, dtype=torch.bool)
+    mask[:, 17] = True
+    y = x.clone()
+    y[:, :, 16] += 50.0
+    torch.testing.assert_close(sparse(y, mask), sparse(x, mask))
+    empty = torch.zeros(2, 22, dtype=torch.bool)  # no sensor at all still gives finite features
+    assert torch.isfinite(sparse(torch.zeros(2, 64, 22, 6), empty)).all()
+
+
 # --- PRIMUS encoder -------------------------------------------------------------------------------------
 
 from motionfm.models import PrimusEncoder, PrimusModel, create_model, primus_config  # noqa: E402

@@ -4,6 +4,10 @@ Input (B, T, 22, C) windows and a (B, 22) joint-presence mask; output (B, out_di
 Layout follows Yan et al. 2018 as used by UniMTS: input batch-norm over joints x channels, blocks of
 graph conv (K=3 'spatial' partition, A D^-1) + temporal conv, learnable edge importance, residuals,
 global average pooling over time and joints.
+
+Two ways through the same weights: ``graph='full'`` computes all 22 joints (the published maths; tensors
+stay (B, C, T, V) and the graph convolution is one matmul over the joint axis plus one 1x1 conv), ``graph='present'`` computes only the present joints and their ``hops``-hop neighbourhood as
+a flat list of nodes (cheaper by design; a different function of the same parameters).
 """
 
 from __future__ import annotations
@@ -11,9 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ..skeleton import NUM_JOINTS, spatial_partition
+
+
+GRAPHS = ("full", "present")
 
 
 @dataclass
@@ -26,6 +34,8 @@ class STGCNConfig:
     temporal_kernel: int = 9
     edge_importance: bool = True
     dropout: float = 0.0
+    graph: str = "full"  # 'full': all 22 joints; 'present': only present joints + their neighbourhood
+    hops: int = 0  # graph='present': neighbourhood radius (graph hops) around the present joints
     name: str = "custom"
     extra: dict = field(default_factory=dict)
 
@@ -33,6 +43,8 @@ class STGCNConfig:
         self.channels, self.strides = tuple(self.channels), tuple(self.strides)
         if len(self.channels) != len(self.strides):
             raise ValueError("channels and strides need one entry per block")
+        if self.graph not in GRAPHS:
+            raise ValueError(f"unknown graph mode {self.graph!r}; known: {', '.join(GRAPHS)}")
 
     @property
     def out_dim(self) -> int:
@@ -44,33 +56,84 @@ CONFIGS: dict[str, STGCNConfig] = {
     "unimts-reference": STGCNConfig(name="unimts-reference"),
     # CPU-friendly: a quarter of the width, six blocks, time quartered within the first two blocks
     "small": STGCNConfig(channels=(32, 32, 64, 64, 128, 128), strides=(2, 2, 1, 2, 1, 1), name="small"),
+    # cheaper by design: small's weights, computed on the present joints only (1-5 nodes instead of 22)
+    "small-sparse": STGCNConfig(channels=(32, 32, 64, 64, 128, 128), strides=(2, 2, 1, 2, 1, 1),
+                                graph="present", hops=0, name="small-sparse"),
     # for tests and smoke runs
     "tiny": STGCNConfig(channels=(8, 16), strides=(2, 2), temporal_kernel=5, name="tiny"),
 }
 
 
 def stgcn_config(name: str, **overrides) -> STGCNConfig:
-    """A named configuration ('unimts-reference', 'small', 'tiny') with optional field overrides."""
+    """A named configuration ('unimts-reference', 'small', 'small-sparse', 'tiny') with optional field overrides."""
     if name not in CONFIGS:
         raise ValueError(f"unknown ST-GCN config {name!r}; known: {', '.join(CONFIGS)}")
     base = CONFIGS[name]
     fields = {k: getattr(base, k) for k in ("in_channels", "channels", "strides", "temporal_kernel",
-                                            "edge_importance", "dropout", "name")}
+                                            "edge_importance", "dropout", "graph", "hops", "name")}
     return STGCNConfig(**{**fields, **overrides})
 
 
+def _conv(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
+    """A (kT, 1) Conv2d applied as conv1d over time to node-major x (N, Ci, T) -> (N, Co, T')."""
+    return F.conv1d(x, conv.weight.squeeze(-1), conv.bias, conv.stride[0], conv.padding[0])
+
+
+def _norm(bn: nn.BatchNorm2d, x: torch.Tensor) -> torch.Tensor:
+    """A BatchNorm2d over the channels of node-major x (N, C, T): statistics over nodes and time."""
+    momentum = 0.0 if bn.momentum is None else bn.momentum
+    if bn.training and bn.num_batches_tracked is not None:
+        bn.num_batches_tracked.add_(1)
+        if bn.momentum is None:  # cumulative moving average, as nn.BatchNorm2d does
+            momentum = 1.0 / float(bn.num_batches_tracked)
+    return F.batch_norm(x, bn.running_mean, bn.running_var, bn.weight, bn.bias,
+                        bn.training or bn.running_mean is None, momentum, bn.eps)
+
+
+@dataclass
+class Edges:
+    """The graph between computed nodes: each node's self weight, and directed messages src -> dst."""
+
+    self_weight: torch.Tensor  # (N,) A_0[v, v] times the block's edge importance
+    src: torch.Tensor  # (E,) node ids
+    dst: torch.Tensor
+    part: torch.Tensor  # (E,) adjacency slice of each edge
+    weight: torch.Tensor  # (E,) A_part[v_src, v_dst] times the block's edge importance
+
+
 class GraphConv(nn.Module):
-    """Spatial graph convolution with K adjacency slices: sum_k (x W_k) A_k."""
+    """Spatial graph convolution with K adjacency slices: y = sum_k A_k^T (x W_k + b_k) over the joint axis."""
 
     def __init__(self, cin: int, cout: int, k: int) -> None:
         super().__init__()
         self.k = k
-        self.conv = nn.Conv2d(cin, cout * k, kernel_size=1)
+        self.conv = nn.Conv2d(cin, cout * k, kernel_size=1)  # output channel k * cout + c belongs to slice k
 
-    def forward(self, x: torch.Tensor, a: torch.Tensor) -> torch.Tensor:  # x (B, C, T, V), a (K, V, V)
-        b, _, t, v = x.shape
-        x = self.conv(x).view(b, self.k, -1, t, v)
-        return torch.einsum("bkctv,kvw->bctw", x, a)
+    def forward(self, x: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+        """Node-major x (B*V, Ci, T), a (K, V, V) -> (B*V, Co, T).
+
+        Joints are aggregated first, on the Ci input channels (fewer than K x Co), by one batched matmul
+        over the joint axis whose output is already laid out (B, W, K, Ci, T); one 1x1 conv then mixes
+        (K, Ci) -> Co and the conv bias becomes a per-joint bias sum_k b_k colsum(A_k). No permutes; same
+        maths as einsum('bkctv,kvw->bctw', conv(x), a) in (B, C, T, V) layout.
+        """
+        n, ci, t = x.shape
+        k, v = self.k, a.shape[1]
+        rows = a.permute(2, 0, 1).reshape(v * k, v)  # row (w, k) = A_k[:, w]
+        z = torch.matmul(rows, x.view(n // v, v, ci * t)).view(n, k * ci, t)
+        weight = self.conv.weight.view(k, -1, ci).permute(1, 0, 2).reshape(-1, k * ci)  # (Co, K*Ci)
+        bias = a.sum(dim=1).T @ self.conv.bias.view(k, -1)  # (W, Co)
+        # conv1d is the fast kernel on CPU; the ONNX exporter needs a kernel of static shape, matmul is the same
+        y = torch.matmul(weight, z) if torch.onnx.is_in_onnx_export() else F.conv1d(z, weight[..., None])
+        return (y.view(n // v, v, -1, t) + bias[:, :, None]).view(n, -1, t)
+
+    def forward_nodes(self, x: torch.Tensor, edges: Edges) -> torch.Tensor:
+        """x (N, Ci, T) node features -> (N, Co, T): self term plus the messages along the edges."""
+        z = F.conv1d(x, self.conv.weight.squeeze(-1), self.conv.bias).view(x.shape[0], self.k, -1, x.shape[2])
+        y = z[:, 0] * edges.self_weight[:, None, None]
+        if len(edges.src):
+            y = y.index_add(0, edges.dst, z[edges.src, edges.part] * edges.weight[:, None, None])
+        return y
 
 
 class STGCNBlock(nn.Module):
@@ -92,11 +155,20 @@ class STGCNBlock(nn.Module):
             self.residual = nn.Sequential(nn.Conv2d(cin, cout, 1, (stride, 1)), nn.BatchNorm2d(cout))
         self.relu = nn.ReLU(inplace=True)
 
-    def forward(self, x: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
-        out = self.tcn(self.gcn(x, a))
-        if self.residual is not None:
-            out = out + self.residual(x)
-        return self.relu(out)
+    def forward(self, x: torch.Tensor, graph: torch.Tensor | Edges) -> torch.Tensor:
+        """Node-major x (N, C, T): all joints (N = B*V) with an adjacency (K, V, V), or some, with Edges.
+
+        The modules are the (B, C, T, V) ones (Conv2d (kT, 1), BatchNorm2d), applied as conv1d / batch norm
+        over the node-major layout; same weights, same maths.
+        """
+        y = self.gcn.forward_nodes(x, graph) if isinstance(graph, Edges) else self.gcn(x, graph)
+        bn1, _, conv, bn2, drop = self.tcn
+        out = drop(_norm(bn2, _conv(conv, torch.relu_(_norm(bn1, y)))))
+        if isinstance(self.residual, nn.Sequential):
+            out = out + _norm(self.residual[1], _conv(self.residual[0], x))
+        elif self.residual is not None:
+            out = out + x
+        return torch.relu_(out)
 
 
 class STGCN(nn.Module):
@@ -124,8 +196,37 @@ class STGCN(nn.Module):
         if v != NUM_JOINTS or c != self.config.in_channels:
             raise ValueError(f"expected (B, T, {NUM_JOINTS}, {self.config.in_channels}); got {tuple(x.shape)}")
         keep = torch.ones(b, v, device=x.device, dtype=x.dtype) if mask is None else mask.to(x.dtype)
-        x = self.data_bn(x.permute(0, 2, 3, 1).reshape(b, v * c, t)).view(b, v, c, t)
-        x = (x * keep[:, :, None, None]).permute(0, 2, 3, 1)  # absent joints stay exactly zero: (B, C, T, V)
+        # input norm over the (V * C) channels, statistics over batch and time; absent joints stay exactly 0
+        x = self.data_bn(x.permute(0, 2, 3, 1).reshape(b, v * c, t)).view(b, v, c, t) * keep[:, :, None, None]
+        if self.config.graph == "present":
+            return self._forward_present(x, keep != 0)
+        x = x.view(b * v, c, t)  # node-major: (B, V, C, T) in memory
         for block, importance in zip(self.blocks, self.edge_importance):
             x = block(x, self.adjacency * importance)
-        return x.mean(dim=(2, 3))
+        return x.view(b, v, x.shape[1], -1).mean(dim=(1, 3))
+
+    def _forward_present(self, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+        """Only the present joints (and their ``hops`` neighbourhood) as nodes; mean over time and nodes.
+
+        x (B, V, C, T) normalised input, keep (B, V) bool -> (B, out_dim).
+        """
+        linked = (self.adjacency.sum(0) > 0).to(x.dtype)
+        nodes = keep
+        for _ in range(self.config.hops):
+            nodes = nodes | ((nodes.to(x.dtype) @ linked) > 0)
+        nodes = nodes.clone()
+        nodes[~nodes.any(1), 0] = True  # a window without sensors still gets one (all-zero) node
+        sample, joint = nodes.nonzero(as_tuple=True)
+        index = torch.full(nodes.shape, -1, dtype=torch.long, device=x.device)
+        index[sample, joint] = torch.arange(len(sample), device=x.device)
+        part, src_v, dst_v = (self.adjacency * (1 - torch.eye(NUM_JOINTS, device=x.device))).nonzero(as_tuple=True)
+        src, dst = index[:, src_v], index[:, dst_v]  # (B, E0) node ids or -1
+        ok = (src >= 0) & (dst >= 0)
+        e = ok.nonzero(as_tuple=True)[1]
+        h = x[sample, joint]  # (N, C, T)
+        for block, importance in zip(self.blocks, self.edge_importance):
+            a = self.adjacency * importance
+            h = block(h, Edges(a[0, joint, joint], src[ok], dst[ok], part[e], a[part, src_v, dst_v][e]))
+        pooled = h.mean(dim=2)
+        total = torch.zeros(len(nodes), pooled.shape[1], device=x.device, dtype=pooled.dtype).index_add_(0, sample, pooled)
+        return total / nodes.sum(1, keepdim=True).to(pooled.dtype)
