@@ -187,13 +187,15 @@ def evaluate(
     family: Path = typer.Option(None, "--family", help="folder written by motionfm pretrain-family"),
     prompts: str = typer.Option("ensemble", "--prompts", help="leave-one-dataset-out label prompts: ensemble, "
                                 "text-mean or name"),
+    max_windows: int = typer.Option(0, "--max-windows", help="leave-one-dataset-out: score an evenly spaced "
+                                    "subset of each test split (a quick look); 0 = every test window"),
 ) -> None:
     """Score a model (and baselines) with one protocol: results.json, results.md, confusion and few-shot PNGs."""
     import torch
     from rich.progress import Progress
 
     if protocol != "standard":
-        return _evaluate_family(protocol, family, datasets, prompts, device, out_dir)
+        return _evaluate_family(protocol, family, datasets, prompts, device, out_dir, max_windows)
 
     from .adapt import FineTuneConfig
     from .evaluate import BASELINES, SETTINGS, EvalConfig, Evaluator, figures, markdown_table, plan, run
@@ -238,7 +240,7 @@ def evaluate(
 
 
 def _evaluate_family(protocol: str, family: Path | None, datasets: str, prompts: str, device: str,
-                     out_dir: Path) -> None:
+                     out_dir: Path, max_windows: int = 0) -> None:
     """motionfm evaluate --protocol leave-one-dataset-out: the family's zero-shot table."""
     import torch
 
@@ -255,10 +257,11 @@ def _evaluate_family(protocol: str, family: Path | None, datasets: str, prompts:
         console.print(f"{r['column']} ({r['model']}) on {r['dataset']}: {score}")
 
     try:
-        records = leave_one_out(family, list(_split(datasets) or ()), prompts, dev, done)
+        records = leave_one_out(family, list(_split(datasets) or ()), prompts, dev, done, max_windows)
     except (OSError, ValueError) as err:
         fail(str(err))
-    title = f"motionfm evaluate --protocol {PROTOCOL} --family {family} (prompts: {prompts})"
+    subset = f", at most {max_windows} test windows per data set" if max_windows else ""
+    title = f"motionfm evaluate --protocol {PROTOCOL} --family {family} (prompts: {prompts}{subset})"
     paths = write_report(records, out_dir, title)
     out.print(markdown(records))
     console.print(f"wrote {paths[0]} and {paths[1]}")
