@@ -59,3 +59,30 @@ def test_a_two_data_set_family_in_any_spelling(tmp_path):
 def test_sim_only_needs_motion_corpora():
     with pytest.raises(ValueError, match="needs motion_corpora"):
         sim_only_config(_base().replace(motion_corpora=[], real_datasets=["dsads"]))
+
+
+def test_cli_leave_out_errors_are_one_line():
+    from typer.testing import CliRunner
+
+    from motionfm.cli import app
+
+    result = CliRunner().invoke(app, ["pretrain", "--config", str(CONFIGS / "default.yaml"), "--leave-out", "kth"])
+    assert result.exit_code == 2 and "unknown data set 'kth'" in result.output
+    result = CliRunner().invoke(app, ["pretrain-family", "--config", str(CONFIGS / "default.yaml"), "--out-dir",
+                                      "/nonexistent/x", "--only", "without-kth", "--datasets", "dsads,usc-had"])
+    assert result.exit_code == 2 and "no member without-kth in this family" in result.output
+
+
+def test_a_member_trained_with_other_settings_is_not_kept(tmp_path):
+    import json
+
+    from motionfm.pretrain.family import _kept
+
+    cfg = leave_out_config(_base(), "dsads", out_dir=tmp_path / "without-dsads")
+    assert not _kept(cfg)
+    (tmp_path / "without-dsads" / "model").mkdir(parents=True)
+    saved = {"metadata": {"pretrain_config": cfg.to_dict()}}
+    (tmp_path / "without-dsads" / "model" / "config.json").write_text(json.dumps(saved))
+    assert _kept(cfg)
+    with pytest.raises(ValueError, match=r"other settings \(steps\).*--overwrite"):
+        _kept(cfg.replace(steps=10))

@@ -130,7 +130,7 @@ def _kept(cfg: PretrainConfig) -> bool:
     if not path.exists():
         return False
     saved = json.loads(path.read_text()).get("metadata", {}).get("pretrain_config") or {}
-    wanted = cfg.to_dict()
+    wanted = json.loads(json.dumps(cfg.to_dict()))  # as saved: tuples become lists
     diff = sorted(k for k in wanted if k not in ("out_dir", "data_root", "device") and saved.get(k) != wanted[k])
     if diff:
         raise ValueError(f"{path.parent} was trained with other settings ({', '.join(diff)}): use another family "
