@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from conftest import need, tiny_config
 from motionfm.cli import app
-from motionfm.evaluate import EvalConfig, Evaluator, check_zero_shot_allowed
+from motionfm.evaluate import EvalConfig, Evaluator, check_zero_shot_allowed, leave_one_out
 from motionfm.evaluate.benchmark import Task
 from motionfm.evaluate.leave_one_out import PAPER_MEAN, family_models, markdown, zero_shot_record
 from motionfm.evaluate.report import PUBLISHED_UNIMTS
@@ -68,6 +68,8 @@ def test_a_family_without_a_member_is_refused(tmp_path):
         family_models(tmp_path, ["usc-had"])
     with pytest.raises(ValueError, match="no model family at"):
         family_models(tmp_path / "nothing", ["usc-had"])
+    with pytest.raises(ValueError, match="unknown prompts 'all'"):
+        leave_one_out(tmp_path, ["usc-had"], prompts="all")  # the API: motionfm.evaluate.leave_one_out
 
 
 def test_family_trained_and_evaluated_end_to_end_on_cpu(tmp_path, dataset):
