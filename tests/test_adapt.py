@@ -78,3 +78,35 @@ def test_fine_tune_needs_labels():
     unlabelled = CanonicalWindows(np.zeros((2, 200, 22, 6)), np.ones((2, 22), bool))
     with pytest.raises(ValueError, match="labelled windows"):
         fine_tune(load_model("default"), unlabelled, unlabelled, 2)
+
+
+def _identity_text_side(model):
+    """A tiny model whose text projection is the identity (text_dim = embed_dim = 384)."""
+    with torch.no_grad():
+        model.text_proj.weight.copy_(torch.eye(384))
+        model.text_proj.bias.zero_()
+    return model
+
+
+@pytest.mark.parametrize("labels, synonyms", [(["walking", "sitting"], {"walking": ("strolling",)}),
+                                               (["brushing teeth"], None)])
+def test_label_matrix_prompt_modes_known_values(labels, synonyms):
+    from motionfm.adapt import label_matrix
+    from motionfm.models import create_model
+    from motionfm.text import prompts
+
+    encoder = load_text_encoder("minilm")
+    model = _identity_text_side(create_model(ModelConfig(encoder="tiny", embed_dim=384)))
+    name = label_matrix(model, labels, synonyms, prompts="name")
+    torch.testing.assert_close(name, encoder.encode(labels))  # one prompt: the label itself
+    # with a norm-preserving projection, averaging before or after it is the same: both are the prompt mean
+    expected = torch.nn.functional.normalize(torch.stack(
+        [encoder.encode(prompts(lab, (synonyms or {}).get(lab, ()))).mean(0) for lab in labels]), dim=-1)
+    for mode in ("text-mean", "ensemble"):
+        torch.testing.assert_close(label_matrix(model, labels, synonyms, prompts=mode), expected)
+    with torch.no_grad():  # a projection that stretches one axis: the ensemble averages after it, text-mean before
+        model.text_proj.weight[0] *= 50.0
+    assert not torch.allclose(label_matrix(model, labels, synonyms, prompts="text-mean"),
+                              label_matrix(model, labels, synonyms, prompts="ensemble"), atol=1e-4)
+    with pytest.raises(ValueError, match="unknown prompts 'all'"):
+        label_matrix(model, labels, prompts="all")

@@ -77,3 +77,27 @@ def test_pack_from_real_sources_trains_like_the_sources(tmp_path):
                          show_progress=False)
     assert status == "done"
     assert load_model(tmp_path / "from_pack" / "model").metadata["seen_datasets"] == ["usc-had"]
+
+
+@pytest.mark.parametrize("key, value", [("rich_captions", True), ("real_synonyms", False)])
+def test_a_pack_is_refused_for_other_text_supervision(tmp_path, key, value):
+    material = sim_material([window_set("usc-had", [0, 1])], text_dim=4)
+    save_pack(material, tmp_path / "pack", build_settings(_pack_config(tmp_path)))
+    with pytest.raises(ValueError, match=f"{key}: pack {not value!r}, config {value!r}"):
+        build_data(_pack_config(tmp_path, **{key: value}))
+    older = {k: v for k, v in build_settings(_pack_config(tmp_path)).items() if k != key}  # before the key existed
+    save_pack(material, tmp_path / "pack", older)
+    assert build_data(_pack_config(tmp_path)).names == ["cmu", "usc-had"]
+    with pytest.raises(ValueError, match=f"{key}: pack {not value!r}"):
+        build_data(_pack_config(tmp_path, **{key: value}))
+
+
+def test_rich_captions_add_phrasings_to_every_cmu_clip(tmp_path):
+    plain = build_data(tiny_config(tmp_path, real_datasets=[]), show_progress=False)
+    rich = build_data(tiny_config(tmp_path, real_datasets=[], rich_captions=True), show_progress=False)
+    assert len(plain.sim) == len(rich.sim) == 8
+    np.testing.assert_array_equal(plain.sim.imu, rich.sim.imu)
+    for a, b in zip(plain.sim.captions, rich.sim.captions):
+        texts_a, texts_b = [plain.captions[i] for i in a], [rich.captions[i] for i in b]
+        assert texts_b[:len(texts_a)] == texts_a and len(texts_b) >= len(texts_a)
+    assert len(rich.captions) > len(plain.captions)

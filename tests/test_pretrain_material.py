@@ -45,3 +45,11 @@ def test_video_attaches_by_source_in_any_registry_spelling():
 def test_nothing_to_train_on_is_refused():
     with pytest.raises(ValueError, match="nothing to pre-train on"):
         Material.from_sources([], [], 200)
+
+
+def test_real_captions_without_synonyms_are_the_class_name_in_each_template():
+    material = Material.from_sources([], [window_set("usc-had", [SITTING] * 4)], 200, real_synonyms=False)
+    raw = draw(material, 256, torch.Generator().manual_seed(0), real_fraction=1.0)
+    assert {material.captions[c] for c in raw.caption} == {
+        "a person is sitting.", "someone is sitting.", "the person is sitting right now.",
+        "a recording of a person sitting.", "sitting"}

@@ -15,7 +15,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from .models import ImuTextModel
-from .text import label_embeddings, load_text_encoder
+from .text import TEMPLATES, label_embeddings, load_text_encoder
+from .text import prompts as prompt_texts
 from .windows import CanonicalWindows
 
 
@@ -41,11 +42,30 @@ def embed(model: ImuTextModel, windows: CanonicalWindows, batch_size: int = 256,
     return torch.cat(out).clone() if out else torch.zeros(0, dim)
 
 
+PROMPT_MODES = ("text-mean", "ensemble", "name")
+
+
 @torch.no_grad()
-def label_matrix(model: ImuTextModel, labels: Sequence[str], synonyms: dict[str, Sequence[str]] | None = None) -> torch.Tensor:
-    """(n_labels, d) unit vectors: each label's prompts (templates x synonyms) through the text side."""
-    features = label_embeddings(load_text_encoder(model.config.text_encoder), labels, synonyms)
-    return model.embed_text(features.to(next(model.parameters()).device)).cpu()
+def label_matrix(model: ImuTextModel, labels: Sequence[str], synonyms: dict[str, Sequence[str]] | None = None,
+                 prompts: str = "text-mean", templates: Sequence[str] = TEMPLATES) -> torch.Tensor:
+    """(n_labels, d) unit vectors, one per label, from its prompts (templates x the label and its synonyms).
+
+    prompts: 'text-mean' averages the prompts' text features, then projects; 'ensemble' projects each prompt
+    into the shared space, normalises, averages and renormalises (open_clip's prompt ensemble); 'name' uses
+    the label alone, one prompt.
+    """
+    if prompts not in PROMPT_MODES:
+        raise ValueError(f"unknown prompts {prompts!r}; use {', '.join(PROMPT_MODES)}")
+    encoder = load_text_encoder(model.config.text_encoder)
+    device = next(model.parameters()).device
+    if prompts == "name":
+        return model.embed_text(encoder.encode(list(labels)).to(device)).cpu()
+    if prompts == "text-mean":
+        return model.embed_text(label_embeddings(encoder, labels, synonyms, templates).to(device)).cpu()
+    synonyms = synonyms or {}
+    rows = [model.embed_text(encoder.encode(prompt_texts(label, synonyms.get(label, ()), templates)).to(device))
+            .mean(0) for label in labels]
+    return F.normalize(torch.stack(rows), dim=-1).cpu()
 
 
 def zero_shot_scores(model: ImuTextModel, windows: CanonicalWindows, labels: Sequence[str],

@@ -385,9 +385,19 @@ def evaluate(
     device: str = typer.Option("auto", "--device", help="auto, cpu, cuda, cuda:N or mps"),
     out_dir: Path = typer.Option(Path("eval"), "--out", help="folder for results.json, results.md and PNGs"),
     resume: bool = typer.Option(False, "--resume", help="keep the results already in OUT/results.json"),
+    protocol: str = typer.Option("standard", "--protocol",
+                                 help="standard, or leave-one-dataset-out (zero-shot of a --family)"),
+    family: Path = typer.Option(None, "--family", help="folder written by motionfm pretrain-family"),
+    prompts: str = typer.Option("ensemble", "--prompts", help="leave-one-dataset-out label prompts: ensemble, "
+                                "text-mean or name"),
+    max_windows: int = typer.Option(0, "--max-windows", help="leave-one-dataset-out: score an evenly spaced "
+                                    "subset of each test split (a quick look); 0 = every test window"),
 ) -> None:
     """Score a model (and baselines) with one protocol: results.json, results.md, confusion and few-shot PNGs."""
     from rich.progress import Progress
+
+    if protocol != "standard":
+        return _evaluate_family(protocol, family, datasets, prompts, device, out_dir, max_windows)
 
     from . import har
     from .adapt import FineTuneConfig
@@ -439,6 +449,34 @@ def evaluate(
 
 
 MIN_TSNE = 3  # t-SNE needs more points than its perplexity (at least 2)
+
+
+def _evaluate_family(protocol: str, family: Path | None, datasets: str, prompts: str, device: str,
+                     out_dir: Path, max_windows: int = 0) -> None:
+    """motionfm evaluate --protocol leave-one-dataset-out: the family's zero-shot table."""
+    import torch
+
+    from .evaluate.leave_one_out import PROTOCOL, leave_one_out, markdown, write_report
+
+    if protocol != PROTOCOL:
+        fail(f"unknown protocol {protocol!r}; use standard or {PROTOCOL}")
+    if family is None:
+        fail(f"--protocol {PROTOCOL} needs --family DIR (a folder written by motionfm pretrain-family)")
+    dev = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
+
+    def done(r: dict) -> None:
+        score = r["skipped"] if "skipped" in r else f"{100 * r['accuracy']:.1f} % accuracy"
+        console.print(f"{r['column']} ({r['model']}) on {r['dataset']}: {score}")
+
+    try:
+        records = leave_one_out(family, list(_split(datasets) or ()), prompts, dev, done, max_windows)
+    except (OSError, ValueError) as err:
+        fail(str(err))
+    subset = f", at most {max_windows} test windows per data set" if max_windows else ""
+    title = f"motionfm evaluate --protocol {PROTOCOL} --family {family} (prompts: {prompts}{subset})"
+    paths = write_report(records, out_dir, title)
+    out.print(markdown(records))
+    console.print(f"wrote {paths[0]} and {paths[1]}")
 
 
 @app.command()
@@ -517,6 +555,8 @@ def pretrain(
     export_pack: Path = typer.Option(None, "--export-pack",
                                      help="only build the training data and write it to this folder (a pack), "
                                           "for training elsewhere with data_pack: FOLDER"),
+    leave_out: str = typer.Option(None, "--leave-out",
+                                  help="train on every labelled data set except this one (it is excluded)"),
 ) -> None:
     """Pre-train an IMU encoder (CPU, GPU, or several via torchrun). SIGTERM/SIGINT save a checkpoint first."""
     from .pretrain import PretrainConfig, build_data, pretrain as run_pretrain, save_pack
@@ -527,6 +567,9 @@ def pretrain(
         cfg = PretrainConfig.from_file(config)
         overrides = {"steps": steps, "out_dir": None if out_dir is None else str(out_dir)}
         cfg = cfg.replace(**{k: v for k, v in overrides.items() if v is not None})
+        if leave_out is not None:
+            from .pretrain.family import leave_out_config
+            cfg = leave_out_config(cfg, leave_out)
     except (OSError, ValueError, TypeError) as err:
         fail(f"{config}: {err}")
     if export_pack is not None:
@@ -550,6 +593,35 @@ def pretrain(
             console.print(f"interrupted at step {trainer.step}: checkpoint saved in {where}; continue with --resume")
             raise typer.Exit(130)
         console.print(f"done: {trainer.step} steps; model saved in {where / 'model'}")
+
+
+@app.command("pretrain-family")
+def pretrain_family(
+    config: Path = typer.Option(..., "--config", help="base pre-training config (schedule, model, corpora)"),
+    out_dir: Path = typer.Option(..., "--out-dir", help="family folder: OUT/without-<D>/model, OUT/sim-only/model"),
+    datasets: str = typer.Option("uci-har,dsads,usc-had,utd-mhad,wharf", "--datasets",
+                                 help="data sets to leave out in turn"),
+    sim_only: bool = typer.Option(True, "--sim-only/--no-sim-only", help="also train the simulation-only model"),
+    only: str = typer.Option(None, "--only", help="comma-separated members to train (e.g. without-dsads,sim-only)"),
+    steps: int = typer.Option(None, "--steps", help="override the number of steps (the same for every member)"),
+    overwrite: bool = typer.Option(False, "--overwrite", help="train every member again from scratch"),
+) -> None:
+    """Train the leave-one-data-set-out family (one model per left-out data set, plus sim-only) with one
+    schedule; members already trained are kept, interrupted ones continue from their checkpoint."""
+    from .pretrain import PretrainConfig
+    from .pretrain.family import train_family
+
+    try:
+        cfg = PretrainConfig.from_file(config)
+        cfg = cfg.replace(steps=steps) if steps is not None else cfg
+        statuses = train_family(cfg, out_dir, list(_split(datasets) or ()), sim_only, list(_split(only) or ()),
+                                overwrite, on_member=lambda name, status: console.print(f"{name}: {status}"))
+    except (OSError, ValueError, TypeError) as err:
+        fail(str(err))
+    if "interrupted" in statuses.values():
+        console.print(f"interrupted: run the same command again to continue ({out_dir})")
+        raise typer.Exit(130)
+    console.print(f"family in {out_dir}: {', '.join(f'{k} {v}' for k, v in statuses.items())}")
 
 
 if __name__ == "__main__":

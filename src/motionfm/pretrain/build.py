@@ -8,12 +8,13 @@ from collections.abc import Callable
 import numpy as np
 from tqdm import tqdm
 
+from ..captions import enrich_corpus
 from ..corpora import load_corpus
 from ..har import WindowSet, get_spec, load_dataset
 from ..simulate import SimConfig
 from .config import PretrainConfig, check_not_excluded
 from .material import Material
-from .pack import BUILD_KEYS, load_pack, read_meta
+from .pack import BUILD_DEFAULTS, BUILD_KEYS, load_pack, read_meta
 
 
 def load_real(names: list[str], exclude: list[str], loader: Callable[[str], WindowSet]) -> list[WindowSet]:
@@ -55,6 +56,7 @@ def check_pack_matches(config: PretrainConfig, meta: dict) -> None:
     """Refuse a pack built from other sources or settings than the config names (one line listing them)."""
     built = meta.get("built_from") or {}
     wanted = build_settings(config)
+    built = {**BUILD_DEFAULTS, **built} if built else built
     diff = [f"{k}: pack {built[k]!r}, config {wanted[k]!r}" for k in BUILD_KEYS if k in built and built[k] != wanted[k]]
     if "window_s" not in built and meta["window"] != config.window_samples():
         diff.append(f"window: pack {meta['window']} samples, config {config.window_samples()}")
@@ -78,7 +80,9 @@ def _from_sources(config: PretrainConfig, show_progress: bool) -> Material:
     sim = SimConfig(noise=config.noise, offset_std=config.offset_std, seed=config.seed)
     track = (lambda it: tqdm(it, desc="simulating", leave=False)) if show_progress else (lambda it: it)
     corpora = [load_corpus(name, sim, config.data_root, config.max_clips, track) for name in config.motion_corpora]
+    if config.rich_captions:
+        corpora = [enrich_corpus(c) for c in corpora]
     real = load_real(config.real_datasets, config.exclude,
                      lambda n: load_dataset(n, config.data_root, config.window_s, config.window_s,
                                             show_progress=show_progress))
-    return Material.from_sources(corpora, real, config.window_samples())
+    return Material.from_sources(corpora, real, config.window_samples(), config.real_synonyms)

@@ -42,6 +42,8 @@ class PretrainConfig:
     rotate: bool = True  # random sensor rotation of every window
     sim_joints: list[str] | None = None  # placements simulated windows offer; None = the recipe's, [] = all 22
     video_features: dict[str, str] = field(default_factory=dict)  # source name -> .npy (items, video_dim)
+    rich_captions: bool = False  # motion clips get several hand-written phrasings (motionfm.captions)
+    real_synonyms: bool = True  # real windows are captioned with their class's registry synonyms too
     batch_size: int = 64
     steps: int = 2000
     lr: float = 1e-3

@@ -75,8 +75,10 @@ class Material:
         self.corpora = self.corpora or list(self.sim.ranges)
 
     @classmethod
-    def from_sources(cls, corpora: list[CaptionedCorpus], real: list[WindowSet], window: int) -> Material:
-        """Flatten simulated corpora and caption real windows with their class-name prompts."""
+    def from_sources(cls, corpora: list[CaptionedCorpus], real: list[WindowSet], window: int,
+                     real_synonyms: bool = True) -> Material:
+        """Flatten simulated corpora and caption real windows with their class-name prompts (templates x the
+        class name and, with ``real_synonyms``, its registry synonyms)."""
         vocab: dict[str, int] = {}
 
         def ids(texts: list[str]) -> list[int]:
@@ -87,7 +89,10 @@ class Material:
         sim_caps = [ids(caps) for c in corpora for caps in c.captions]
         counts = np.cumsum([0] + [len(c.captions) for c in corpora])
         ranges = {c.name: (int(a), int(b)) for c, a, b in zip(corpora, counts[:-1], counts[1:])}
-        sets = [RealSet(ws, [ids(prompts(n, get_spec(ws.name).synonyms.get(n, ()))) for n in ws.class_names])
+        def names(ws: WindowSet, n: str) -> tuple[str, ...]:
+            return tuple(get_spec(ws.name).synonyms.get(n, ())) if real_synonyms else ()
+
+        sets = [RealSet(ws, [ids(prompts(n, names(ws, n))) for n in ws.class_names])
                 for ws in real]
         return cls(window, SimStore(imu, lengths.astype(np.int64), sim_caps, ranges), sets, list(vocab),
                    corpora=[c.name for c in corpora])

@@ -17,7 +17,9 @@ from .material import Material, RealSet, SimStore
 
 META = "meta.json"
 VERSION = 2
-BUILD_KEYS = ("motion_corpora", "real_datasets", "max_clips", "noise", "offset_std", "window_s")
+BUILD_KEYS = ("motion_corpora", "real_datasets", "max_clips", "noise", "offset_std", "window_s", "rich_captions",
+              "real_synonyms")
+BUILD_DEFAULTS = {"rich_captions": False, "real_synonyms": True}  # what packs written before these keys hold
 
 
 def save_pack(material: Material, folder: str | Path, built_from: dict | None = None,
