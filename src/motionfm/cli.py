@@ -171,44 +171,62 @@ def classify(
 def evaluate(
     model: str = typer.Option("default", "--model", help="bundled model name or model folder"),
     datasets: str = typer.Option("uci-har,dsads,usc-had,utd-mhad,wharf", "--datasets"),
-    settings: str = typer.Option("zero-shot,few-shot,full-shot,probe", "--settings"),
+    settings: str = typer.Option("zero-shot,few-shot,full-shot", "--settings"),
+    adapt: str = typer.Option("probe,fine-tune", "--adapt", help="probe (on cached embeddings) and/or fine-tune (LP-FT)"),
+    fine_tune_settings: str = typer.Option("few-shot,full-shot", "--fine-tune-settings",
+                                           help="settings that get fine-tuning (e.g. full-shot alone on a CPU)"),
+    features: str = typer.Option("motionfm", "--features", help="motionfm, and/or motionfm+minirocket (a fused row)"),
     shots: str = typer.Option("1,2,3,5,10", "--shots", help="k labelled windows per class for few-shot"),
     seeds: int = typer.Option(3, "--seeds"),
-    baselines: str = typer.Option("random-init,minirocket", "--baselines", help="comma-separated, or 'none'"),
+    fine_tune_seeds: int = typer.Option(0, "--fine-tune-seeds", help="seeds of fine-tuned cells (0: --seeds)"),
+    baselines: str = typer.Option("random-init,minirocket,majority", "--baselines", help="comma-separated, or 'none'"),
     epochs: int = typer.Option(30, "--epochs", help="fine-tuning epochs (early stopping on validation subjects)"),
-    patience: int = typer.Option(5, "--patience"),
-    min_steps: int = typer.Option(150, "--min-steps", help="fine-tuning updates even for tiny training sets"),
+    patience: int = typer.Option(5, "--patience", help="validations without improvement, after --min-steps"),
+    min_steps: int = typer.Option(150, "--min-steps", help="fine-tuning updates before early stopping may stop"),
     max_steps: int = typer.Option(3000, "--max-steps", help="cap on fine-tuning updates"),
+    validate_every: int = typer.Option(25, "--validate-every", help="fine-tuning steps between validations"),
+    batch_size: int = typer.Option(64, "--batch-size", help="fine-tuning batch (class-balanced)"),
+    lr_head: float = typer.Option(1e-3, "--lr-head"),
+    lr_encoder: float = typer.Option(1e-4, "--lr-encoder"),
+    max_windows: int = typer.Option(0, "--max-windows", help="cap each split at this many windows, evenly spaced (0: all)"),
     device: str = typer.Option("auto", "--device"),
     out_dir: Path = typer.Option(Path("eval"), "--out", help="folder for results.json, results.md and PNGs"),
     resume: bool = typer.Option(False, "--resume", help="keep the results already in OUT/results.json"),
 ) -> None:
-    """Score a model (and baselines) with one protocol: results.json, results.md, confusion and few-shot PNGs."""
+    """Score a model and its baselines with one protocol: results.json, results.md, confusion and few-shot PNGs."""
     import torch
     from rich.progress import Progress
 
     from .adapt import FineTuneConfig
-    from .evaluate import BASELINES, SETTINGS, EvalConfig, Evaluator, figures, markdown_table, plan, run
+    from .atomic import atomic_path
+    from .evaluate import ADAPTATIONS, BASELINES, FEATURES, SETTINGS, EvalConfig, Evaluator, figures, markdown_table, plan, run
 
-    names, wanted = _split(datasets) or (), _split(settings) or ()
+    names = _split(datasets) or ()
     for ds in names:
         try:
             har.get_spec(ds)
         except ValueError as err:
             fail(str(err))
-    if set(wanted) - set(SETTINGS):
-        fail(f"unknown setting(s) {', '.join(sorted(set(wanted) - set(SETTINGS)))}; use {', '.join(SETTINGS)}")
     extra = [] if baselines == "none" else list(_split(baselines) or ())
-    if set(extra) - set(BASELINES):
-        fail(f"unknown baseline(s) {', '.join(set(extra) - set(BASELINES))}; use {', '.join(BASELINES)} or none")
-    if "minirocket" in extra:
+    lists = {}
+    for option, text, allowed in (("setting", settings, SETTINGS), ("--adapt value", adapt, ADAPTATIONS),
+                                  ("fine-tune setting", fine_tune_settings, SETTINGS),
+                                  ("--features value", features, FEATURES), ("baseline", ",".join(extra), BASELINES)):
+        lists[option] = [v for v in (_split(text) or ()) if v]
+        if set(lists[option]) - set(allowed):
+            fail(f"unknown {option}(s) {', '.join(sorted(set(lists[option]) - set(allowed)))}; use {', '.join(allowed)}"
+                 + (" or none" if option == "baseline" else ""))
+    if ("minirocket" in extra or "motionfm+minirocket" in lists["--features value"]):
         try:
             import aeon  # noqa: F401
         except ImportError:
-            fail("the minirocket baseline needs aeon: pip install 'motionfm[baselines]' (or --baselines random-init)")
+            fail("MiniRocket needs aeon: pip install 'motionfm[baselines]' (or leave out minirocket)")
     dev = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
-    config = EvalConfig(list(names), list(wanted), tuple(int(k) for k in shots.split(",")), seeds, extra,
-                        FineTuneConfig(epochs=epochs, patience=patience, min_steps=min_steps, max_steps=max_steps), dev)
+    ft = FineTuneConfig(epochs=epochs, patience=patience, min_steps=min_steps, max_steps=max_steps,
+                        validate_every=validate_every, batch_size=batch_size, lr_head=lr_head, lr_encoder=lr_encoder)
+    config = EvalConfig(list(names), lists["setting"], tuple(int(k) for k in shots.split(",")), seeds, extra, ft, dev,
+                        lists["--adapt value"], lists["fine-tune setting"], fine_tune_seeds or None,
+                        lists["--features value"], max_windows=max_windows)
     console.print(f"model {model} on {dev}; baselines: {', '.join(extra) or 'none'}")
     net = _model(model, dev)
     evaluator = Evaluator(net, model, config)
@@ -222,8 +240,9 @@ def evaluate(
                 console.print(f"[yellow]zero-shot not reported on {record['dataset']}:[/yellow] {record['skipped']}")
             progress.advance(bar)
         results = run(evaluator, tasks, out_dir, done, resume)
-    table = markdown_table(results, model)
-    (out_dir / "results.md").write_text(f"# motionfm evaluate --model {model}\n\n{table}")
+    table = markdown_table(results, model, config.describe())
+    with atomic_path(out_dir / "results.md", suffix=".md") as tmp:
+        tmp.write_text(f"# motionfm evaluate --model {model}\n\n{table}")
     written = figures(results, evaluator.confusions, out_dir)
     out.print(table)
     console.print(f"wrote {out_dir / 'results.json'}, {out_dir / 'results.md'} and {len(written)} figures")
