@@ -101,7 +101,8 @@ def _numpy(features: np.ndarray | torch.Tensor) -> np.ndarray:
     return (features.numpy() if isinstance(features, torch.Tensor) else np.asarray(features)).astype(np.float64)
 
 
-def _macro_f1(y: np.ndarray, scores: np.ndarray) -> float:
+def macro_f1(y: np.ndarray, scores: np.ndarray) -> float:
+    """Macro-F1 of the argmax of (n, n_classes) scores over all n_classes (absent classes score 0)."""
     return float(f1_score(y, scores.argmax(1), labels=np.arange(scores.shape[1]), average="macro", zero_division=0))
 
 
@@ -126,10 +127,50 @@ def fit_probe(features: np.ndarray | torch.Tensor, y: np.ndarray, n_classes: int
             warnings.simplefilter("ignore", ConvergenceWarning)
             lr.fit(fs, y)
         probe = Probe(scaler, lr, n_classes, float(c))
-        score = _macro_f1(val_y, probe.scores(val_features)) if len(grid) > 1 else 0.0
+        score = macro_f1(val_y, probe.scores(val_features)) if len(grid) > 1 else 0.0
         if best is None or score >= best[0]:
             best = (score, probe)
     return best[1]
+
+
+@dataclass
+class Rocket:
+    """A fitted MiniRocket transform and the joints whose channels it reads."""
+
+    transform: object
+    joints: np.ndarray
+
+    def channels(self, windows: CanonicalWindows) -> np.ndarray:
+        """(n, 6 * sensors, T) of the fitted joints' channels."""
+        x = windows.x[:, :, self.joints]
+        return np.ascontiguousarray(np.moveaxis(x, 1, -1).reshape(len(x), -1, x.shape[1]))
+
+
+def minirocket_fit(windows: CanonicalWindows, seed: int = 0) -> Rocket:
+    """MiniRocket (aeon) fitted on the inputs of ``windows`` (no labels): the present joints' channels."""
+    from aeon.transformations.collection.convolution_based import MiniRocket
+
+    joints = np.nonzero(windows.mask.any(axis=0))[0]
+    rocket = Rocket(MiniRocket(random_state=seed), joints)
+    rocket.transform.fit(rocket.channels(windows))
+    return rocket
+
+
+def minirocket_transform(*parts: CanonicalWindows, fit: Rocket | None = None, seed: int = 0) -> list[np.ndarray]:
+    """MiniRocket features (n, ~10k) of each part; the transform is ``fit`` or fitted on the first part's inputs."""
+    fit = fit or minirocket_fit(parts[0], seed)
+    return [np.asarray(fit.transform.transform(fit.channels(p)), dtype=np.float32) for p in parts]
+
+
+def fuse_features(embedding: np.ndarray, rocket: np.ndarray, reference: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """(n, d_e + d_r): each block standardised by the ``reference`` (embedding, rocket) features' statistics
+    (training inputs, no labels), the embedding block scaled by sqrt(d_r / d_e) so both carry equal variance."""
+    out = []
+    for block, ref in zip((embedding, rocket), reference):
+        mu, sd = ref.mean(0), ref.std(0)
+        out.append((block - mu) / np.where(sd > 0, sd, 1.0))
+    out[0] *= np.sqrt(rocket.shape[1] / embedding.shape[1])
+    return np.concatenate(out, 1).astype(np.float32)
 
 
 class Classifier(nn.Module):
@@ -199,7 +240,7 @@ def balanced_batch(y: np.ndarray, size: int, rng: np.random.Generator) -> np.nda
 
 
 def _val_f1(net: nn.Module, val: CanonicalWindows) -> float:
-    return _macro_f1(val.y, predict_logits(net, val).numpy())
+    return macro_f1(val.y, predict_logits(net, val).numpy())
 
 
 def fine_tune(model: ImuTextModel, train: CanonicalWindows, val: CanonicalWindows, n_classes: int,

@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..adapt import PROBE_CS, FineTuneConfig, Probe, embed, few_shot_indices, fine_tune, fit_probe, label_matrix, predict_logits
+from ..adapt import (PROBE_CS, FineTuneConfig, Probe, embed, few_shot_indices, fine_tune, fit_probe, fuse_features,
+                     label_matrix, minirocket_transform, predict_logits)
 from ..atomic import atomic_path
 from ..har import WindowSet, get_spec, load_dataset
 from ..models import ImuTextModel, build_model
@@ -103,7 +104,7 @@ def _cells(config: EvalConfig, model_name: str) -> list[tuple[str, str]]:
     if "probe" in config.adaptations:
         cells += [(model_name, "probe")] + [("random-init", "probe")] * ("random-init" in config.baselines)
     cells += [("minirocket", "ridge")] * ("minirocket" in config.baselines)
-    cells += [(f"{model_name}+minirocket", "probe")] * ("motionfm+minirocket" in config.features)
+    cells += [(f"{model_name}+minirocket", "ridge")] * ("motionfm+minirocket" in config.features)
     cells += [("majority", "none")] * ("majority" in config.baselines)
     if "fine-tune" in config.adaptations:
         cells += [(model_name, "fine-tune")] + [("random-init", "fine-tune")] * ("random-init" in config.baselines)
@@ -134,26 +135,17 @@ def _cap(n: int, cap: int) -> np.ndarray:
     return np.arange(n) if not cap or n <= cap else np.linspace(0, n - 1, cap).round().astype(int)
 
 
-def minirocket_transform(fit_on: CanonicalWindows, parts: list[CanonicalWindows], seed: int = 0) -> list[np.ndarray]:
-    """MiniRocket features (n, ~10k) of each of ``parts``, the kernels' biases fitted on ``fit_on``'s inputs only."""
-    from aeon.transformations.collection.convolution_based import MiniRocket
+def ridge_scores(train_f: np.ndarray, train_y: np.ndarray, test_f: np.ndarray, n_classes: int,
+                 scale: bool = True) -> np.ndarray:
+    """MiniRocket's own classifier: (scaled) features, RidgeClassifierCV; (n, n_classes) scores, -inf if unseen.
 
-    joints = np.nonzero(fit_on.mask.any(axis=0))[0]
-
-    def channels(s: CanonicalWindows) -> np.ndarray:  # the present sensors' channels: (n, 6 * sensors, T)
-        return np.ascontiguousarray(np.moveaxis(s.x[:, :, joints], 1, -1).reshape(len(s.x), -1, s.x.shape[1]))
-
-    rocket = MiniRocket(random_state=seed).fit(channels(fit_on))
-    return [np.asarray(rocket.transform(channels(p)), dtype=np.float32) for p in parts]
-
-
-def ridge_scores(train_f: np.ndarray, train_y: np.ndarray, test_f: np.ndarray, n_classes: int) -> np.ndarray:
-    """MiniRocket's own classifier: scaled features, RidgeClassifierCV; (n, n_classes) scores, -inf if unseen."""
+    ``scale=False`` for features already standardised (the fused ones, whose block weights scaling would undo).
+    """
     from sklearn.linear_model import RidgeClassifierCV
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    clf = make_pipeline(StandardScaler(with_mean=False), RidgeClassifierCV(alphas=np.logspace(-3, 3, 10)))
+    clf = make_pipeline(*[StandardScaler(with_mean=False)] * scale, RidgeClassifierCV(alphas=np.logspace(-3, 3, 10)))
     clf.fit(train_f, train_y)
     scores = clf.decision_function(test_f)
     full = np.full((len(test_f), n_classes), -np.inf)
@@ -204,10 +196,10 @@ class Evaluator:
                 net = self.model if kind == "motionfm" else self.random_init(0)
                 feats = [embed(net, p, projected=False).numpy() for p in parts]
             elif kind == "minirocket":
-                feats = minirocket_transform(parts[0], parts)
+                feats = minirocket_transform(*parts)
             else:
-                feats = [np.concatenate([a, b], 1) for a, b in zip(self.features(dataset, "motionfm"),
-                                                                   self.features(dataset, "minirocket"))]
+                emb, rocket = self.features(dataset, "motionfm"), self.features(dataset, "minirocket")
+                feats = [fuse_features(e, r, (emb[0], rocket[0])) for e, r in zip(emb, rocket)]
             self._features[dataset, kind] = feats
         return self._features[dataset, kind]
 
@@ -222,11 +214,13 @@ class Evaluator:
         chosen = self._chosen(task, train)
         if task.model == "majority":
             return self._record(task, test.y, majority_scores(train.y[chosen], len(test.y), n_classes))
-        if task.model == "minirocket":
-            f_train, _, f_test = self.features(task.dataset, "minirocket")
-            return self._record(task, test.y, ridge_scores(f_train[chosen], train.y[chosen], f_test, n_classes))
+        if task.adaptation == "ridge":  # MiniRocket's classifier, on its features or the fused ones
+            kind = "minirocket" if task.model == "minirocket" else "motionfm+minirocket"
+            f_train, _, f_test = self.features(task.dataset, kind)
+            scores = ridge_scores(f_train[chosen], train.y[chosen], f_test, n_classes, scale=kind == "minirocket")
+            return self._record(task, test.y, scores)
         if task.adaptation == "probe":
-            kind = {self.name: "motionfm", "random-init": "random-init"}.get(task.model, "motionfm+minirocket")
+            kind = "motionfm" if task.model == self.name else "random-init"
             f_train, f_val, f_test = self.features(task.dataset, kind)
             probe = fit_probe(f_train[chosen], train.y[chosen], n_classes, f_val, val.y, self.config.probe_cs,
                               seed=task.seed)
@@ -264,7 +258,10 @@ class Evaluator:
         except SeenInPretrainingError as err:
             return {**task.__dict__, "skipped": str(err)}
         labels = label_matrix(self.model, ws.class_names, spec.synonyms)
-        scores = (embed(self.model, test) @ labels.T).numpy()
+        with torch.no_grad():  # the shared space from the cached raw features: embed_imu without a second pass
+            raw = torch.as_tensor(self.features(task.dataset, "motionfm")[2], device=self.config.device)
+            shared = torch.nn.functional.normalize(self.model.imu_proj(raw), dim=-1).cpu()
+        scores = (shared @ labels.T).numpy()
         self._keep_confusion(task, test.y, scores, len(ws.class_names))
         return self._record(task, test.y, scores)
 
