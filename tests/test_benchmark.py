@@ -121,6 +121,9 @@ def test_evaluate_command_writes_results_and_figures(tmp_path, dataset):
     assert "35.2 / 22.0" in (out / "results.md").read_text()
     again = runner.invoke(app, args + ["--resume"])  # nothing left to do: the records are kept as they are
     assert again.exit_code == 0 and json.loads((out / "results.json").read_text())["records"] == records
+    (out / "results.md").unlink()
+    report = runner.invoke(app, ["evaluate", "--report-only", "--out", str(out)])  # runs nothing, rewrites the table
+    assert report.exit_code == 0 and "35.2 / 22.0" in (out / "results.md").read_text()
 
 
 def test_evaluate_rejects_unknown_names(tmp_path):

@@ -192,14 +192,15 @@ def evaluate(
     device: str = typer.Option("auto", "--device"),
     out_dir: Path = typer.Option(Path("eval"), "--out", help="folder for results.json, results.md and PNGs"),
     resume: bool = typer.Option(False, "--resume", help="keep the results already in OUT/results.json"),
+    report_only: bool = typer.Option(False, "--report-only",
+                                     help="run nothing: rewrite results.md and the few-shot PNGs from OUT/results.json"),
 ) -> None:
     """Score a model and its baselines with one protocol: results.json, results.md, confusion and few-shot PNGs."""
     import torch
     from rich.progress import Progress
 
     from .adapt import FineTuneConfig
-    from .atomic import atomic_path
-    from .evaluate import ADAPTATIONS, BASELINES, FEATURES, SETTINGS, EvalConfig, Evaluator, figures, markdown_table, plan, run
+    from .evaluate import ADAPTATIONS, BASELINES, FEATURES, SETTINGS, EvalConfig, Evaluator, plan, run
 
     names = _split(datasets) or ()
     for ds in names:
@@ -221,6 +222,8 @@ def evaluate(
             import aeon  # noqa: F401
         except ImportError:
             fail("MiniRocket needs aeon: pip install 'motionfm[baselines]' (or leave out minirocket)")
+    if report_only:
+        return _report_only(out_dir, model)
     dev = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
     ft = FineTuneConfig(epochs=epochs, patience=patience, min_steps=min_steps, max_steps=max_steps,
                         validate_every=validate_every, batch_size=batch_size, lr_head=lr_head, lr_encoder=lr_encoder)
@@ -240,12 +243,31 @@ def evaluate(
                 console.print(f"[yellow]zero-shot not reported on {record['dataset']}:[/yellow] {record['skipped']}")
             progress.advance(bar)
         results = run(evaluator, tasks, out_dir, done, resume)
-    table = markdown_table(results, model, config.describe())
+    _write_report(out_dir, model, results, config.describe(), evaluator.confusions)
+
+
+def _write_report(out_dir: Path, model: str, results: list[dict], settings: dict, confusions: dict) -> None:
+    """results.md (the table under its settings) and the PNGs, printed and written atomically."""
+    from .atomic import atomic_path
+    from .evaluate import figures, markdown_table
+
+    table = markdown_table(results, model, settings)
     with atomic_path(out_dir / "results.md", suffix=".md") as tmp:
         tmp.write_text(f"# motionfm evaluate --model {model}\n\n{table}")
-    written = figures(results, evaluator.confusions, out_dir)
+    written = figures(results, confusions, out_dir)
     out.print(table)
     console.print(f"wrote {out_dir / 'results.json'}, {out_dir / 'results.md'} and {len(written)} figures")
+
+
+def _report_only(out_dir: Path, model: str) -> None:
+    import json
+
+    path = out_dir / "results.json"
+    if not path.exists():
+        fail(f"{path} does not exist: run motionfm evaluate --out {out_dir} first")
+    saved = json.loads(path.read_text())
+    records, settings = (saved["records"], saved.get("settings")) if isinstance(saved, dict) else (saved, None)
+    _write_report(out_dir, model, records, settings or {}, {})
 
 
 @app.command()
