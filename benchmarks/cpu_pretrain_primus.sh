@@ -9,5 +9,5 @@ sed "s#^out_dir:.*#out_dir: $out#; s#^warmup_steps:.*#warmup_steps: 150#; s#^che
     configs/primus.yaml > $cfg
 echo "data_pack: $pack" >> $cfg
 python3 -m motionfm.cli pretrain --config $cfg --steps "$steps" --resume
-motionfm evaluate --model "$out/model" --datasets uci-har,dsads,usc-had,utd-mhad,wharf --settings zero-shot,probe \
+motionfm evaluate --model "$out/model" --datasets uci-har,dsads,usc-had,utd-mhad,wharf --settings zero-shot,full-shot --adapt probe \
     --seeds 2 --baselines random-init --out "$out/eval"

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from motionfm.adapt import (FineTuneConfig, embed, few_shot_indices, fine_tune, linear_probe, predict_logits,
-                            probe_predict, zero_shot_scores)
+from motionfm.adapt import (Classifier, FineTuneConfig, balanced_batch, embed, few_shot_indices, fine_tune, fit_probe,
+                            macro_f1, predict_logits, zero_shot_scores)
 from motionfm.hub import load_model
 from motionfm.models import ImuTextModel, ModelConfig
 from motionfm.text import label_embeddings, load_text_encoder
@@ -54,11 +54,63 @@ def test_zero_shot_with_label_embeddings_built_to_match_scores_100_percent():
     assert (scores.argmax(1).numpy() == y).mean() == 1.0
 
 
-def test_linear_probe_separates_synthetic_classes():
+def _blobs(n_per_class, seed, spread=1.0, dim=8):
+    """Three Gaussian classes in ``dim`` dimensions, their means 4 apart along the first three axes."""
+    rng = np.random.default_rng(seed)
+    means = 4 * np.eye(3, dim)
+    y = np.repeat(np.arange(3), n_per_class)
+    return means[y] + rng.normal(0, spread, (len(y), dim)), y
+
+
+def test_probe_separates_synthetic_classes_on_the_encoder_features():
     windows = _synthetic()
     feats = embed(load_model("default"), windows, projected=False)
-    head = linear_probe(feats, windows.y, 3, epochs=200)
-    assert (probe_predict(head, feats).argmax(1).numpy() == windows.y).mean() > 0.95
+    probe = fit_probe(feats, windows.y, 3)
+    assert (probe.scores(feats).argmax(1) == windows.y).mean() > 0.95
+
+
+def test_probe_picks_the_C_with_the_best_validation_macro_f1():
+    f, y = _blobs(30, 0, spread=2.5)
+    vf, vy = _blobs(30, 1, spread=2.5)
+    grid = (1e-4, 1e-2, 1.0)
+    probe = fit_probe(f, y, 3, vf, vy, Cs=grid)
+    per_c = {c: macro_f1(vy, fit_probe(f, y, 3, Cs=[c]).scores(vf)) for c in grid}
+    assert probe.C in grid and macro_f1(vy, probe.scores(vf)) == max(per_c.values())
+    assert fit_probe(f, y, 3, Cs=grid).C == grid[0]  # no validation set: the first C, nothing chosen
+
+
+def test_probe_standardises_features():  # a huge common offset and scale do not change the predictions
+    f, y = _blobs(20, 0)
+    a = fit_probe(f, y, 3, Cs=[1.0]).scores(f).argmax(1)
+    b = fit_probe(1e4 + 1e3 * f, y, 3, Cs=[1.0]).scores(1e4 + 1e3 * f).argmax(1)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_probe_scores_cover_classes_absent_from_training():
+    f, y = _blobs(10, 0)
+    keep = y != 1
+    scores = fit_probe(f[keep], y[keep], 3).scores(f)
+    assert scores.shape == (30, 3) and np.isneginf(scores[:, 1]).all()
+    np.testing.assert_allclose(np.exp(scores).sum(1), 1, rtol=1e-9)
+
+
+@pytest.mark.parametrize("n_classes,keep", [(3, [0, 1, 2]), (2, [0, 2])])
+def test_classifier_head_from_probe_is_the_probe(n_classes, keep):
+    """The LP step: the head with the standardisation folded in gives the probe's probabilities exactly."""
+    f, y = _blobs(15, 0, dim=128)  # the small encoder's feature width
+    sel = np.isin(y, keep)
+    codes = np.searchsorted(keep, y[sel])
+    probe = fit_probe(f[sel], codes, n_classes)
+    net = Classifier(ImuTextModel(ModelConfig(encoder="small")), n_classes).double().from_probe(probe)
+    logits = net.head(torch.as_tensor(f[sel])).detach()
+    np.testing.assert_allclose(torch.log_softmax(logits, 1).numpy(), probe.scores(f[sel]), atol=1e-8)
+
+
+def test_balanced_batches_draw_classes_uniformly():
+    y = np.repeat(np.arange(3), [900, 90, 10])
+    idx = np.concatenate([balanced_batch(y, 300, np.random.default_rng(s)) for s in range(10)])
+    counts = np.bincount(y[idx], minlength=3)
+    assert counts.sum() == 3000 and (np.abs(counts - 1000) < 100).all()  # the data: 90 % class 0
 
 
 def test_fine_tune_on_real_data_beats_chance(dataset):
@@ -67,11 +119,40 @@ def test_fine_tune_on_real_data_beats_chance(dataset):
     val = few_shot_indices(ws.y, 5, seed=0, candidates=np.nonzero(ws.split == "val")[0])
     test = np.nonzero(ws.split == "test")[0][::3]
     model = load_model("default")
+    before = {k: v.clone() for k, v in model.state_dict().items()}
     net = fine_tune(model, ws.canonical(train), ws.canonical(val), 6,
-                    FineTuneConfig(batch_size=32, min_steps=30, max_steps=30))
+                    FineTuneConfig(batch_size=16, min_steps=6, max_steps=6, validate_every=3))
     acc = (predict_logits(net, ws.canonical(test)).argmax(1).numpy() == ws.y[test]).mean()
     assert acc > 0.6  # chance is 1/6
-    assert not any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.parameters())  # original untouched
+    after = model.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)  # the pre-trained model is untouched
+    assert net.steps_run == 6
+
+
+def _encoder_and_bn(net):
+    bn = [m for m in net.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    return bn, {k: v.clone() for k, v in net.state_dict().items() if "running" in k}
+
+
+def test_fine_tune_starts_from_the_probe_freezes_batchnorm_and_respects_min_steps():
+    """LP-FT on synthetic classes: the head starts trained (the probe), BatchNorm statistics stay those of
+    pre-training, and early stopping (patience 1) cannot end the run before min_steps."""
+    model = ImuTextModel(ModelConfig(encoder="small"))
+    train, val = _synthetic(6, seed=0), _synthetic(4, seed=1)
+    bn, stats = _encoder_and_bn(model)
+    assert bn
+    net = fine_tune(model, train, val, 3, FineTuneConfig(batch_size=6, min_steps=4, max_steps=4, patience=1,
+                                                         validate_every=1, lr_encoder=1e-2, lr_head=1e-2))
+    assert net.steps_run == 4  # patience 1 would have stopped at step 2 without min_steps
+    for k, v in stats.items():
+        torch.testing.assert_close(net.encoder.state_dict()[k.removeprefix("encoder.")], v)
+    fresh = Classifier(ImuTextModel(ModelConfig(encoder="small")), 3)
+    assert not torch.allclose(net.head.weight, fresh.head.weight)
+    val_f1 = macro_f1(val.y, predict_logits(net, val).numpy())
+    probe = fit_probe(embed(model, train, projected=False), train.y, 3, embed(model, val, projected=False), val.y)
+    assert val_f1 >= macro_f1(val.y, probe.scores(embed(model, val, projected=False)))  # never below its LP start
+
+
 
 
 def test_fine_tune_needs_labels():

@@ -30,14 +30,40 @@ def test_zero_shot_on_uci_har_above_chance_offline(uci, monkeypatch):
 def test_linear_probe_and_embedder(uci):
     ws, x_train, y_train, x_test, y_test = uci
     names = np.array(ws.class_names)
-    probe = LinearProbeClassifier(placement="waist", epochs=150).fit(x_train, names[y_train])
+    probe = LinearProbeClassifier(placement="waist", C=(0.01, 0.1, 1.0), seed=0).fit(x_train, names[y_train])
+    assert probe.C_ in (0.01, 0.1, 1.0)
     assert (probe.predict(x_test) == names[y_test]).mean() > 0.7
+    np.testing.assert_allclose(probe.predict_proba(x_test[:4]).sum(1), 1, rtol=1e-9)
     emb = Embedder(placement="waist").fit().transform(x_test[:7])
     assert emb.shape == (7, 256)
     np.testing.assert_allclose(np.linalg.norm(emb, axis=1), 1, rtol=1e-5)
 
 
-@pytest.mark.parametrize("est", [ZeroShotClassifier(labels=["a", "b"]), LinearProbeClassifier(epochs=5), Embedder()])
+def test_linear_probe_caches_features_per_input(uci, monkeypatch):
+    import motionfm.api as api
+
+    ws, x_train, y_train, _, _ = uci
+    calls = []
+    real = api.embed
+    monkeypatch.setattr(api, "embed", lambda *a, **k: calls.append(len(a[1])) or real(*a, **k))
+    probe = LinearProbeClassifier(placement="waist").fit(x_train[:40], y_train[:40])
+    first = probe.predict(x_train[:40])
+    again = probe.set_params(C=0.1).fit(x_train[:40], y_train[:40]).predict(x_train[:40])
+    assert calls == [40] and first.shape == again.shape  # one encoder pass for two fits and two predictions
+    probe.predict(x_train[40:50])
+    assert calls == [40, 10]
+
+
+def test_linear_probe_fused_with_minirocket(uci):
+    pytest.importorskip("aeon")
+    ws, x_train, y_train, x_test, y_test = uci
+    probe = LinearProbeClassifier(placement="waist", features="motionfm+minirocket").fit(x_train, y_train)
+    assert (probe.predict(x_test) == y_test).mean() > 0.7
+    with pytest.raises(ValueError, match="unknown features"):
+        LinearProbeClassifier(features="rocket").fit(x_train, y_train)
+
+
+@pytest.mark.parametrize("est", [ZeroShotClassifier(labels=["a", "b"]), LinearProbeClassifier(C=0.5, seed=3), Embedder()])
 def test_sklearn_basics(est):
     params = est.get_params()
     twin = clone(est)

@@ -42,10 +42,29 @@ def test_dataset_loads_with_documented_subjects_and_classes(dataset, name):
 def test_splits_are_subject_disjoint_and_fixed(dataset, name):
     ws, spec = dataset(name), get_spec(name)
     by_split = {s: set(ws.subject[ws.split == s].tolist()) for s in ("train", "val", "test")}
-    assert not (by_split["train"] & by_split["test"]) and not (by_split["train"] & by_split["val"])
-    assert not (by_split["val"] & by_split["test"])
-    assert by_split["test"] == set(spec.test_subjects) and by_split["val"] == set(spec.val_subjects)
+    assert not (by_split["train"] & by_split["test"]) and not (by_split["val"] & by_split["test"])
+    assert by_split["train"] & by_split["val"] == set(spec.val_within)  # shared only where the registry says so
+    assert by_split["test"] == set(spec.test_subjects)
+    assert by_split["val"] == set(spec.val_subjects) | set(spec.val_within)
     assert all(len(by_split[s]) > 0 for s in by_split)
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_validation_and_training_windows_cover_every_class(dataset, name):
+    """Early stopping and the probe's C are chosen on validation windows: every class must be there (WHARF's
+    subjects 11 and 12 alone hold 2 of 12 classes), and training must keep every class too."""
+    ws, spec = dataset(name), get_spec(name)
+    assert spec.val_classes_missing(ws.subject, ws.y) == []
+    for split in ("train", "val", "test"):
+        assert (ws.class_counts(split) > 0).all(), split
+
+
+def test_within_subject_validation_takes_the_last_share_of_each_class():
+    spec = replace(get_spec("usc-had"), val_subjects=(), val_within=(1,), val_share=0.25)
+    subject = np.array([1] * 8 + [2] * 4 + [12] * 2)
+    y = np.array([0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 1, 1, 0, 1])
+    assert spec.splits(subject, y).tolist() == ["train"] * 3 + ["val"] + ["train"] * 3 + ["val"] + \
+        ["train"] * 4 + ["test"] * 2
 
 
 def test_uci_har_test_split_holds_the_published_share_of_windows(dataset):
@@ -68,7 +87,7 @@ KNOWN = {
     "utd-mhad": dict(n=4908, y_sum=63469, valid_sum=98160, test=1290, val=732, mean_abs=3.445194,
                      first=[-9.32769, -3.91739, -0.89245, -0.34713, -0.16483, 0.15673],
                      last=[-8.99429, 0.31322, 5.19863, -0.0327, 0.00422, 0.00943]),
-    "wharf": dict(n=3871, y_sum=20460, valid_sum=387100, test=1188, val=321, mean_abs=2.403241,
+    "wharf": dict(n=3871, y_sum=20460, valid_sum=387100, test=1188, val=746, mean_abs=2.403241,  # val: 321 + subject 1's quarter
                   first=[-0.71346, 4.10546, 9.13632, 0.0, 0.0, 0.0],
                   last=[-9.12308, 1.38693, 2.12302, 0.0, 0.0, 0.0]),
 }
@@ -94,7 +113,7 @@ def test_readers_take_units_and_placements_from_the_registry():
     np.testing.assert_allclose(np.deg2rad(edited.x[..., 3:]), first.x[..., 3:], rtol=1e-5, atol=1e-7)
 
 
-@pytest.mark.parametrize("change", [dict(test_subjects=(12, 13)), dict(val_subjects=(10,)),
+@pytest.mark.parametrize("change", [dict(test_subjects=(12, 13)), dict(val_subjects=(10,)), dict(val_within=(3,)),
                                     dict(classes=tuple(reversed(REGISTRY["usc-had"].classes))),
                                     dict(placements=("left_hip",)), dict(acc_unit="m/s2"), dict(gyro_unit="rad/s"),
                                     dict(rate_hz=50.0)])

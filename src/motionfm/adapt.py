@@ -1,4 +1,4 @@
-"""Adapting a pre-trained model to a task: zero-shot from label names, fine-tuning, linear probing.
+"""Adapting a pre-trained model to a task: zero-shot from label names, a linear probe, LP-FT fine-tuning.
 
 Windows are CanonicalWindows (motionfm.windows): x (n, T, 22, 6) with joint masks (n, 22); labels y (n,) int.
 """
@@ -6,12 +6,17 @@ Windows are CanonicalWindows (motionfm.windows): x (n, T, 22, 6) with joint mask
 from __future__ import annotations
 
 import copy
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
+from sklearn.preprocessing import StandardScaler
 from torch import nn
 
 from .models import ImuTextModel
@@ -85,47 +90,6 @@ def few_shot_indices(y: np.ndarray, k: int, seed: int, candidates: np.ndarray | 
     return np.sort(np.concatenate(picked))
 
 
-class Classifier(nn.Module):
-    """A pre-trained (or fresh) encoder with a classification head: (B, T, 22, 6), (B, 22) -> (B, n_classes).
-
-    With ``text_init`` (n_classes, d) the head is cosine similarity in the shared space against the class
-    names' text embeddings (trainable), so fine-tuning starts from the zero-shot classifier; otherwise a
-    plain linear head on the encoder features.
-    """
-
-    def __init__(self, model: ImuTextModel, n_classes: int, text_init: torch.Tensor | None = None) -> None:
-        super().__init__()
-        self.encoder = model.encoder
-        self.text_init = text_init is not None
-        if self.text_init:
-            self.proj = model.imu_proj
-            self.head = nn.Linear(model.config.embed_dim, n_classes, bias=True)
-            with torch.no_grad():
-                self.head.weight.copy_(F.normalize(text_init.float(), dim=-1) * float(model.loss.scale().clamp(max=30)))
-                self.head.bias.zero_()
-        else:
-            self.head = nn.Linear(model.encoder.out_dim, n_classes)
-
-    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        z = self.encoder(x, mask)
-        return self.head(F.normalize(self.proj(z), dim=-1) if self.text_init else z)
-
-
-@dataclass
-class FineTuneConfig:
-    """Fine-tuning schedule by optimizer steps; early stopping watches accuracy on the validation subjects."""
-
-    epochs: int = 30
-    min_steps: int = 150  # small (few-shot) training sets still get this many updates
-    max_steps: int = 3000
-    batch_size: int = 64
-    lr: float = 5e-4
-    weight_decay: float = 1e-4
-    patience: int = 5  # validations without improvement
-    seed: int = 0
-    freeze_encoder: bool = False
-
-
 @torch.no_grad()
 def predict_logits(net: nn.Module, windows: CanonicalWindows, batch_size: int = 256) -> torch.Tensor:
     """(n, n_classes) logits of a classifier on n windows."""
@@ -136,79 +100,218 @@ def predict_logits(net: nn.Module, windows: CanonicalWindows, batch_size: int = 
                       for s in _batches(len(x), batch_size)])
 
 
-def _accuracy(net: nn.Module, windows: CanonicalWindows) -> float:
-    return float((predict_logits(net, windows).argmax(1).numpy() == windows.y).mean())
+@dataclass
+class Probe:
+    """A linear probe: standardisation, then multinomial logistic regression; scores cover all n_classes."""
+
+    scaler: StandardScaler
+    model: LogisticRegression
+    n_classes: int
+    C: float
+
+    def scores(self, features: np.ndarray | torch.Tensor) -> np.ndarray:
+        """(n, n_classes) log-probabilities of (n, d) features; -inf for classes absent from training."""
+        f = self.scaler.transform(_numpy(features))
+        out = np.full((len(f), self.n_classes), -np.inf)
+        log_p = self.model.predict_log_proba(f)
+        out[:, self.model.classes_] = log_p
+        return out
+
+
+PROBE_CS = (0.001, 0.01, 0.1, 1.0, 10.0)
+
+
+def _numpy(features: np.ndarray | torch.Tensor) -> np.ndarray:
+    return (features.numpy() if isinstance(features, torch.Tensor) else np.asarray(features)).astype(np.float64)
+
+
+def macro_f1(y: np.ndarray, scores: np.ndarray) -> float:
+    """Macro-F1 of the argmax of (n, n_classes) scores over all n_classes (absent classes score 0)."""
+    return float(f1_score(y, scores.argmax(1), labels=np.arange(scores.shape[1]), average="macro", zero_division=0))
+
+
+def fit_probe(features: np.ndarray | torch.Tensor, y: np.ndarray, n_classes: int,
+              val_features: np.ndarray | torch.Tensor | None = None, val_y: np.ndarray | None = None,
+              Cs: Sequence[float] = PROBE_CS, seed: int = 0, max_iter: int = 500) -> Probe:
+    """Logistic regression on standardised (n, d) features; C is the one with the best macro-F1 on the
+    validation features (the largest C of the grid wins ties), or ``Cs[0]`` alone when no validation set is given.
+
+    Each candidate is fitted on the training features only, so the chosen one is the training-set fit at that C.
+    """
+    f = _numpy(features)
+    if len(np.unique(y)) < 2:
+        raise ValueError("a probe needs at least two classes in its training labels")
+    scaler = StandardScaler().fit(f)
+    fs = scaler.transform(f)
+    grid = list(Cs) if val_features is not None and val_y is not None else list(Cs)[:1]
+    best: tuple[float, Probe] | None = None
+    for c in grid:
+        lr = LogisticRegression(C=c, max_iter=max_iter, random_state=seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            lr.fit(fs, y)
+        probe = Probe(scaler, lr, n_classes, float(c))
+        score = macro_f1(val_y, probe.scores(val_features)) if len(grid) > 1 else 0.0
+        if best is None or score >= best[0]:
+            best = (score, probe)
+    return best[1]
+
+
+@dataclass
+class Rocket:
+    """A fitted MiniRocket transform and the joints whose channels it reads."""
+
+    transform: object
+    joints: np.ndarray
+
+    def channels(self, windows: CanonicalWindows) -> np.ndarray:
+        """(n, 6 * sensors, T) of the fitted joints' channels."""
+        x = windows.x[:, :, self.joints]
+        return np.ascontiguousarray(np.moveaxis(x, 1, -1).reshape(len(x), -1, x.shape[1]))
+
+
+def minirocket_fit(windows: CanonicalWindows, seed: int = 0) -> Rocket:
+    """MiniRocket (aeon) fitted on the inputs of ``windows`` (no labels): the present joints' channels."""
+    from aeon.transformations.collection.convolution_based import MiniRocket
+
+    joints = np.nonzero(windows.mask.any(axis=0))[0]
+    rocket = Rocket(MiniRocket(random_state=seed), joints)
+    rocket.transform.fit(rocket.channels(windows))
+    return rocket
+
+
+def minirocket_transform(*parts: CanonicalWindows, fit: Rocket | None = None, seed: int = 0) -> list[np.ndarray]:
+    """MiniRocket features (n, ~10k) of each part; the transform is ``fit`` or fitted on the first part's inputs."""
+    fit = fit or minirocket_fit(parts[0], seed)
+    return [np.asarray(fit.transform.transform(fit.channels(p)), dtype=np.float32) for p in parts]
+
+
+def fuse_features(embedding: np.ndarray, rocket: np.ndarray, reference: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """(n, d_e + d_r): each block standardised by the ``reference`` (embedding, rocket) features' statistics
+    (training inputs, no labels), the embedding block scaled by sqrt(d_r / d_e) so both carry equal variance."""
+    out = []
+    for block, ref in zip((embedding, rocket), reference):
+        mu, sd = ref.mean(0), ref.std(0)
+        out.append((block - mu) / np.where(sd > 0, sd, 1.0))
+    out[0] *= np.sqrt(rocket.shape[1] / embedding.shape[1])
+    return np.concatenate(out, 1).astype(np.float32)
+
+
+class Classifier(nn.Module):
+    """An encoder with a linear head on its raw features: (B, T, 22, 6), (B, 22) -> (B, n_classes).
+
+    ``from_probe`` starts the head from a fitted probe (its standardisation folded into the weights), which is
+    the LP step of LP-FT: fine-tuning starts from a trained classifier, never from an untrained one.
+    """
+
+    def __init__(self, model: ImuTextModel, n_classes: int) -> None:
+        super().__init__()
+        self.encoder = model.encoder
+        self.head = nn.Linear(model.encoder.out_dim, n_classes)
+        self.steps_run = self.best_step = 0  # set by fine_tune: updates made, update of the kept weights
+
+    def from_probe(self, probe: Probe) -> Classifier:
+        """Set the head to the probe's decision function: w / sigma, b - w . mu / sigma; absent classes get -30."""
+        w = probe.model.coef_ / probe.scaler.scale_[None]
+        b = probe.model.intercept_ - w @ probe.scaler.mean_
+        if w.shape[0] == 1:  # binary: sklearn keeps one row (class 1 vs 0)
+            w, b = np.concatenate([-w / 2, w / 2]), np.array([-b[0] / 2, b[0] / 2])
+        weight = np.zeros((probe.n_classes, w.shape[1]))
+        bias = np.full(probe.n_classes, -30.0)
+        weight[probe.model.classes_], bias[probe.model.classes_] = w, b
+        with torch.no_grad():
+            self.head.weight.copy_(torch.as_tensor(weight, dtype=self.head.weight.dtype))
+            self.head.bias.copy_(torch.as_tensor(bias, dtype=self.head.bias.dtype))
+        return self
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return self.head(self.encoder(x, mask))
+
+
+@dataclass
+class FineTuneConfig:
+    """LP-FT by optimizer steps: a probe head first, then encoder + head with class-balanced batches.
+
+    Early stopping watches macro-F1 on the validation subjects, and only after ``min_steps`` updates.
+    """
+
+    epochs: int = 30
+    min_steps: int = 150  # updates before early stopping may end the run (and the least any run gets)
+    max_steps: int = 3000
+    batch_size: int = 64
+    lr_head: float = 1e-3
+    lr_encoder: float = 1e-4  # lower than the head's: the encoder starts from pre-training
+    weight_decay: float = 1e-4
+    patience: int = 5  # validations without improvement, counted after min_steps
+    validate_every: int = 25  # steps between validations (at most)
+    seed: int = 0
+
+
+def freeze_batchnorm(net: nn.Module) -> nn.Module:
+    """Put every BatchNorm layer in eval mode: running statistics stay those of pre-training."""
+    for m in net.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm):
+            m.eval()
+    return net
+
+
+def balanced_batch(y: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    """``size`` indices with classes drawn uniformly, then a window of that class uniformly (with replacement)."""
+    classes = np.unique(y)
+    pools = {c: np.nonzero(y == c)[0] for c in classes}
+    picked = rng.choice(classes, size=size)
+    return np.array([rng.choice(pools[c]) for c in picked])
+
+
+def _val_f1(net: nn.Module, val: CanonicalWindows) -> float:
+    return macro_f1(val.y, predict_logits(net, val).numpy())
 
 
 def fine_tune(model: ImuTextModel, train: CanonicalWindows, val: CanonicalWindows, n_classes: int,
-              config: FineTuneConfig | None = None, text_init: torch.Tensor | None = None) -> Classifier:
-    """Train encoder + head on labelled ``train`` windows; keep the weights with the best ``val`` accuracy.
+              config: FineTuneConfig | None = None, probe: Probe | None = None) -> Classifier:
+    """LP-FT on labelled ``train`` windows; keeps the weights with the best macro-F1 on ``val``.
 
-    Runs max(epochs, min_steps) worth of updates (capped by max_steps), validating about once an epoch
-    (at least every 25 steps); stops after ``patience`` validations without improvement. Never sees test data.
+    LP: the head starts from ``probe`` (fitted here on the frozen raw features when not given). FT: encoder and
+    head train together (AdamW, lr_encoder < lr_head) on class-balanced batches, BatchNorm statistics frozen,
+    for max(min_steps, epochs worth of updates) capped at max_steps; after min_steps, ``patience`` validations
+    without improvement stop it. The probe's own score is the first candidate, so the result is never untrained.
     """
     config = config or FineTuneConfig()
     if train.y is None or val.y is None:
         raise ValueError("fine-tuning needs labelled windows: give y for the training and validation windows")
     torch.manual_seed(config.seed)
-    net = Classifier(copy.deepcopy(model), n_classes, text_init)
-    net.encoder.requires_grad_(not config.freeze_encoder)
+    net = Classifier(copy.deepcopy(model), n_classes)
     device = next(model.parameters()).device
     net.to(device)
-    opt = torch.optim.AdamW([p for p in net.parameters() if p.requires_grad], lr=config.lr,
+    if probe is None:
+        probe = fit_probe(embed(model, train, projected=False), train.y, n_classes,
+                          embed(model, val, projected=False), val.y, seed=config.seed)
+    net.from_probe(probe)
+    opt = torch.optim.AdamW([{"params": net.encoder.parameters(), "lr": config.lr_encoder},
+                             {"params": net.head.parameters(), "lr": config.lr_head}],
                             weight_decay=config.weight_decay)
     rng = np.random.default_rng(config.seed)
     x, mask, y = train.x, train.mask, train.y
-    batch = min(config.batch_size, len(y))
-    per_epoch = max(1, len(y) // batch)
-    total = min(config.max_steps, max(config.min_steps, config.epochs * per_epoch))
-    every = max(min(per_epoch, 100), 25)
-    best, best_state, waited = _accuracy(net, val), copy.deepcopy(net.state_dict()), 0
+    batch = max(2, min(config.batch_size, len(y)))
+    total = min(config.max_steps, max(config.min_steps, config.epochs * max(1, len(y) // batch)))
+    best, best_state, waited, net.best_step = _val_f1(net, val), copy.deepcopy(net.state_dict()), 0, 0
     for step in range(1, total + 1):
-        net.train()
-        idx = rng.choice(len(y), size=max(batch, 2), replace=len(y) < max(batch, 2))
+        net.steps_run = step
+        freeze_batchnorm(net.train())
+        idx = balanced_batch(y, batch, rng)
         logits = net(torch.as_tensor(x[idx], device=device), torch.as_tensor(mask[idx], device=device))
         loss = F.cross_entropy(logits, torch.as_tensor(y[idx], device=device))
         opt.zero_grad()
         loss.backward()
         opt.step()
-        if step % every and step != total:
+        if step % config.validate_every and step != total:
             continue
-        acc = _accuracy(net, val)
-        if acc > best:
-            best, best_state, waited = acc, copy.deepcopy(net.state_dict()), 0
-        else:
+        score = _val_f1(net, val)
+        if score > best:
+            best, best_state, waited, net.best_step = score, copy.deepcopy(net.state_dict()), 0, step
+        elif step >= config.min_steps:
             waited += 1
             if waited >= config.patience:
                 break
     net.load_state_dict(best_state)
     return net.eval()
-
-
-def linear_probe(features: torch.Tensor, y: np.ndarray, n_classes: int, init: torch.Tensor | None = None,
-                 epochs: int = 300, lr: float = 0.05, weight_decay: float = 1e-4, seed: int = 0) -> nn.Linear:
-    """Logistic regression on frozen, L2-normalised features (full batch, Adam).
-
-    ``init`` (n_classes, d), e.g. the class names' text embeddings, initialises the weights (PRIMUS).
-    """
-    torch.manual_seed(seed)
-    f = F.normalize(features.float(), dim=-1)
-    head = nn.Linear(f.shape[1], n_classes)
-    if init is not None:
-        with torch.no_grad():
-            head.weight.copy_(F.normalize(init.float(), dim=-1) * 10.0)
-            head.bias.zero_()
-    opt = torch.optim.Adam(head.parameters(), lr=lr, weight_decay=weight_decay)
-    target = torch.as_tensor(y)
-    for _ in range(epochs):
-        loss = F.cross_entropy(head(f), target)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    return head.eval()
-
-
-def probe_predict(head: nn.Linear, features: torch.Tensor) -> torch.Tensor:
-    """(n, n_classes) logits of a linear probe on (n, d) features (normalised as in training)."""
-    with torch.no_grad():
-        return head(F.normalize(features.float(), dim=-1))

@@ -6,6 +6,8 @@ sampled at ``fps`` and worn at ``placement`` — or canonical windows (n, time, 
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
@@ -13,7 +15,7 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .adapt import embed, label_matrix, linear_probe, probe_predict
+from .adapt import embed, fit_probe, label_matrix, macro_f1, minirocket_fit, minirocket_transform
 from .hub import load_model
 from .resampling import resample
 from .skeleton import NUM_JOINTS, placement_to_joint
@@ -95,26 +97,74 @@ class ZeroShotClassifier(_Base, ClassifierMixin):
 
 
 class LinearProbeClassifier(_Base, ClassifierMixin):
-    """A linear classifier on frozen embeddings: fit(X, y).predict(X)."""
+    """Logistic regression on standardised frozen features: fit(X, y).predict(X).
+
+    ``features``: 'motionfm' (the encoder's raw features) or 'motionfm+minirocket' (those beside MiniRocket
+    features fitted on the training windows; needs aeon). ``C``: the inverse regularisation, or a grid of them,
+    chosen by macro-F1 over ``cv`` stratified folds of the training windows. Features are cached per input array
+    (``cache_size`` arrays), so refitting or predicting on the same windows does not run the encoder again.
+    """
 
     def __init__(self, model: str = "default", fps: float = RATE_HZ, placement: str = "left_wrist",
-                 epochs: int = 300, init_from_text: bool = True) -> None:
-        self.model, self.fps, self.placement, self.epochs, self.init_from_text = model, fps, placement, epochs, init_from_text
+                 features: str = "motionfm", C: float | Sequence[float] = 1.0, seed: int = 0, cv: int = 3,
+                 max_iter: int = 500, cache_size: int = 8) -> None:
+        self.model, self.fps, self.placement, self.features = model, fps, placement, features
+        self.C, self.seed, self.cv, self.max_iter, self.cache_size = C, seed, cv, max_iter, cache_size
+
+    def _encoder_features(self, X) -> np.ndarray:
+        """(n, d) raw encoder features of X, from the cache when the same array was seen."""
+        X = np.ascontiguousarray(X, dtype=np.float32)
+        key = (self.model, float(self.fps), self.placement, X.shape, hashlib.sha1(X.data).hexdigest())
+        cache = self.__dict__.setdefault("_feature_cache", OrderedDict())
+        if key not in cache:
+            cache[key] = embed(self._model(), to_canonical(X, self.fps, self.placement), projected=False).numpy()
+            while len(cache) > max(1, self.cache_size):
+                cache.popitem(last=False)
+        return cache[key]
+
+    def _features(self, X) -> np.ndarray:
+        f = self._encoder_features(X)
+        if self.features == "motionfm":
+            return f
+        rocket = minirocket_transform(to_canonical(X, self.fps, self.placement), fit=self.rocket_)[0]
+        return np.concatenate([f, rocket], 1)
+
+    def _choose_C(self, f: np.ndarray, codes: np.ndarray) -> float:
+        """The grid's C with the best mean macro-F1 over stratified folds of the training features."""
+        from sklearn.model_selection import StratifiedKFold
+
+        grid = [float(c) for c in np.atleast_1d(self.C)]
+        folds = min(self.cv, int(np.bincount(codes).min()))
+        if len(grid) == 1 or folds < 2:
+            return grid[0]
+        split = StratifiedKFold(folds, shuffle=True, random_state=self.seed).split(f, codes)
+        scores = np.zeros(len(grid))
+        for tr, va in split:
+            for i, c in enumerate(grid):
+                probe = fit_probe(f[tr], codes[tr], len(self.classes_), Cs=[c], seed=self.seed, max_iter=self.max_iter)
+                scores[i] += macro_f1(codes[va], probe.scores(f[va]))
+        return grid[int(np.argmax(scores))]
 
     def fit(self, X, y) -> LinearProbeClassifier:
+        """Fit on windows X and labels y (n,); C from the grid when one is given."""
+        if self.features not in ("motionfm", "motionfm+minirocket"):
+            raise ValueError(f"unknown features {self.features!r}; use 'motionfm' or 'motionfm+minirocket'")
         y = np.asarray(y)
         self.classes_, codes = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise ValueError("need at least two classes to fit a classifier")
-        init = label_matrix(self._model(), [str(c) for c in self.classes_]) if self.init_from_text \
-            and self.classes_.dtype.kind in "US" else None
-        self.head_ = linear_probe(self._embed(X), codes, len(self.classes_), init=init, epochs=self.epochs)
+        if self.features == "motionfm+minirocket":
+            self.rocket_ = minirocket_fit(to_canonical(X, self.fps, self.placement), seed=self.seed)
+        f = self._features(X)
+        self.C_ = self._choose_C(f, codes)
+        self.probe_ = fit_probe(f, codes, len(self.classes_), Cs=[self.C_], seed=self.seed, max_iter=self.max_iter)
         return self
 
     def predict_proba(self, X) -> np.ndarray:
-        check_is_fitted(self, "head_")
-        return torch.softmax(probe_predict(self.head_, self._embed(X)), dim=1).numpy()
+        """(n, n_classes) class probabilities, columns in classes_ order."""
+        check_is_fitted(self, "probe_")
+        return np.exp(self.probe_.scores(self._features(X)))
 
     def predict(self, X) -> np.ndarray:
-        check_is_fitted(self, "head_")
+        check_is_fitted(self, "probe_")
         return self.classes_[self.predict_proba(X).argmax(axis=1)]

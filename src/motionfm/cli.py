@@ -373,27 +373,38 @@ def evaluate(
     model: str = typer.Option("default", "--model", help="bundled model name or model folder"),
     datasets: str = typer.Option("uci-har,dsads,usc-had,utd-mhad,wharf", "--datasets",
                                  help="comma-separated registered data sets (motionfm datasets list)"),
-    settings: str = typer.Option("zero-shot,few-shot,full-shot,probe", "--settings",
-                                 help="comma-separated: zero-shot, few-shot, full-shot, probe"),
+    settings: str = typer.Option("zero-shot,few-shot,full-shot", "--settings",
+                                 help="comma-separated: zero-shot, few-shot, full-shot"),
+    adapt: str = typer.Option("probe,fine-tune", "--adapt", help="probe (on cached embeddings) and/or fine-tune (LP-FT)"),
+    fine_tune_settings: str = typer.Option("few-shot,full-shot", "--fine-tune-settings",
+                                           help="settings that get fine-tuning (e.g. full-shot alone on a CPU)"),
+    features: str = typer.Option("motionfm", "--features", help="motionfm, and/or motionfm+minirocket (a fused row)"),
     shots: str = typer.Option("1,2,3,5,10", "--shots", help="k labelled windows per class for few-shot"),
     seeds: int = typer.Option(3, "--seeds", help="repetitions with different seeds (few/full-shot, probe)"),
-    baselines: str = typer.Option("random-init,minirocket", "--baselines", help="comma-separated, or 'none'"),
+    fine_tune_seeds: int = typer.Option(0, "--fine-tune-seeds", help="seeds of fine-tuned cells (0: --seeds)"),
+    baselines: str = typer.Option("random-init,minirocket,majority", "--baselines", help="comma-separated, or 'none'"),
     epochs: int = typer.Option(30, "--epochs", help="fine-tuning epochs (early stopping on validation subjects)"),
-    patience: int = typer.Option(5, "--patience", help="epochs without validation gain before stopping"),
-    min_steps: int = typer.Option(150, "--min-steps", help="fine-tuning updates even for tiny training sets"),
+    patience: int = typer.Option(5, "--patience", help="validations without improvement, after --min-steps"),
+    min_steps: int = typer.Option(150, "--min-steps", help="fine-tuning updates before early stopping may stop"),
     max_steps: int = typer.Option(3000, "--max-steps", help="cap on fine-tuning updates"),
+    validate_every: int = typer.Option(25, "--validate-every", help="fine-tuning steps between validations"),
+    batch_size: int = typer.Option(64, "--batch-size", help="fine-tuning batch (class-balanced)"),
+    lr_head: float = typer.Option(1e-3, "--lr-head", help="fine-tuning learning rate of the classifier head"),
+    lr_encoder: float = typer.Option(1e-4, "--lr-encoder", help="fine-tuning learning rate of the encoder"),
+    max_windows: int = typer.Option(0, "--max-windows", help="cap each split at this many windows, evenly spaced "
+                                    "(0: all); with leave-one-dataset-out, each test split"),
     device: str = typer.Option("auto", "--device", help="auto, cpu, cuda, cuda:N or mps"),
     out_dir: Path = typer.Option(Path("eval"), "--out", help="folder for results.json, results.md and PNGs"),
     resume: bool = typer.Option(False, "--resume", help="keep the results already in OUT/results.json"),
+    report_only: bool = typer.Option(False, "--report-only",
+                                     help="run nothing: rewrite results.md and the few-shot PNGs from OUT/results.json"),
     protocol: str = typer.Option("standard", "--protocol",
                                  help="standard, or leave-one-dataset-out (zero-shot of a --family)"),
     family: Path = typer.Option(None, "--family", help="folder written by motionfm pretrain-family"),
     prompts: str = typer.Option("ensemble", "--prompts", help="leave-one-dataset-out label prompts: ensemble, "
                                 "text-mean or name"),
-    max_windows: int = typer.Option(0, "--max-windows", help="leave-one-dataset-out: score an evenly spaced "
-                                    "subset of each test split (a quick look); 0 = every test window"),
 ) -> None:
-    """Score a model (and baselines) with one protocol: results.json, results.md, confusion and few-shot PNGs."""
+    """Score a model and its baselines with one protocol: results.json, results.md, confusion and few-shot PNGs."""
     from rich.progress import Progress
 
     if protocol != "standard":
@@ -401,33 +412,42 @@ def evaluate(
 
     from . import har
     from .adapt import FineTuneConfig
-    from .evaluate import BASELINES, SETTINGS, EvalConfig, Evaluator, figures, markdown_table, plan, run
+    from .evaluate import ADAPTATIONS, BASELINES, FEATURES, SETTINGS, EvalConfig, Evaluator, plan, run
 
-    names, wanted = _split(datasets) or (), _split(settings) or ()
+    names = _split(datasets) or ()
     for ds in names:
         try:
             har.get_spec(ds)
         except ValueError as err:
             fail(str(err))
-    if set(wanted) - set(SETTINGS):
-        fail(f"unknown setting(s) {', '.join(sorted(set(wanted) - set(SETTINGS)))}; use {', '.join(SETTINGS)}")
     extra = [] if baselines == "none" else list(_split(baselines) or ())
-    if set(extra) - set(BASELINES):
-        fail(f"unknown baseline(s) {', '.join(set(extra) - set(BASELINES))}; use {', '.join(BASELINES)} or none")
+    lists = {}
+    for option, text, allowed in (("setting", settings, SETTINGS), ("--adapt value", adapt, ADAPTATIONS),
+                                  ("fine-tune setting", fine_tune_settings, SETTINGS),
+                                  ("--features value", features, FEATURES), ("baseline", ",".join(extra), BASELINES)):
+        lists[option] = [v for v in (_split(text) or ()) if v]
+        if set(lists[option]) - set(allowed):
+            fail(f"unknown {option}(s) {', '.join(sorted(set(lists[option]) - set(allowed)))}; use {', '.join(allowed)}"
+                 + (" or none" if option == "baseline" else ""))
     k_shots = _whole_numbers(shots, "--shots")
-    for flag, value in (("--seeds", seeds), ("--epochs", epochs), ("--patience", patience),
-                        ("--max-steps", max_steps)):
+    for flag, value in (("--seeds", seeds), ("--epochs", epochs), ("--patience", patience), ("--max-steps", max_steps),
+                        ("--validate-every", validate_every), ("--batch-size", batch_size)):
         if value < 1:
             fail(f"{flag} must be a whole number >= 1; got {value}")
-    if "minirocket" in extra:
+    if ("minirocket" in extra or "motionfm+minirocket" in lists["--features value"]):
         try:
             import aeon  # noqa: F401
         except ImportError:
-            fail("the minirocket baseline needs aeon: pip install 'motionfm[baselines]' (or --baselines random-init)")
+            fail("MiniRocket needs aeon: pip install 'motionfm[baselines]' (or leave out minirocket)")
+    if report_only:
+        return _report_only(out_dir, model)
     _writable(out_dir, "--out", folder=True)
     dev = _device(device)
-    config = EvalConfig(list(names), list(wanted), k_shots, seeds, extra,
-                        FineTuneConfig(epochs=epochs, patience=patience, min_steps=min_steps, max_steps=max_steps), dev)
+    ft = FineTuneConfig(epochs=epochs, patience=patience, min_steps=min_steps, max_steps=max_steps,
+                        validate_every=validate_every, batch_size=batch_size, lr_head=lr_head, lr_encoder=lr_encoder)
+    config = EvalConfig(list(names), lists["setting"], k_shots, seeds, extra, ft, dev,
+                        lists["--adapt value"], lists["fine-tune setting"], fine_tune_seeds or None,
+                        lists["--features value"], max_windows=max_windows)
     console.print(f"model {model} on {dev}; baselines: {', '.join(extra) or 'none'}")
     net = _model(model, dev)
     evaluator = Evaluator(net, model, config)
@@ -441,9 +461,18 @@ def evaluate(
                 console.print(f"[yellow]zero-shot not reported on {record['dataset']}:[/yellow] {record['skipped']}")
             progress.advance(bar)
         results = run(evaluator, tasks, out_dir, done, resume)
-    table = markdown_table(results, model)
-    (out_dir / "results.md").write_text(f"# motionfm evaluate --model {model}\n\n{table}")
-    written = figures(results, evaluator.confusions, out_dir)
+    _write_report(out_dir, model, results, config.describe(), evaluator.confusions)
+
+
+def _write_report(out_dir: Path, model: str, results: list[dict], settings: dict, confusions: dict) -> None:
+    """results.md (the table under its settings) and the PNGs, printed and written atomically."""
+    from .atomic import atomic_path
+    from .evaluate import figures, markdown_table
+
+    table = markdown_table(results, model, settings)
+    with atomic_path(out_dir / "results.md", suffix=".md") as tmp:
+        tmp.write_text(f"# motionfm evaluate --model {model}\n\n{table}")
+    written = figures(results, confusions, out_dir)
     out.print(table)
     console.print(f"wrote {out_dir / 'results.json'}, {out_dir / 'results.md'} and {len(written)} figures")
 
@@ -477,6 +506,17 @@ def _evaluate_family(protocol: str, family: Path | None, datasets: str, prompts:
     paths = write_report(records, out_dir, title)
     out.print(markdown(records))
     console.print(f"wrote {paths[0]} and {paths[1]}")
+
+
+def _report_only(out_dir: Path, model: str) -> None:
+    import json
+
+    path = out_dir / "results.json"
+    if not path.exists():
+        fail(f"{path} does not exist: run motionfm evaluate --out {out_dir} first")
+    saved = json.loads(path.read_text())
+    records, settings = (saved["records"], saved.get("settings")) if isinstance(saved, dict) else (saved, None)
+    _write_report(out_dir, model, records, settings or {}, {})
 
 
 @app.command()

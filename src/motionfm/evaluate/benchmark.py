@@ -1,28 +1,36 @@
-"""One evaluation protocol for every model: zero-shot, few-shot, full-shot and linear probe, with seeds.
+"""One evaluation protocol for every model: zero-shot, few-shot and full-shot, adapted by a probe or by LP-FT.
 
-Results are records {dataset, model, setting, k, seed, accuracy, macro_f1, r_at_2, n}; see report.py for the
-Markdown table and figures. Only validation subjects steer early stopping; test subjects are scored once.
+Records are {dataset, model, adaptation, setting, k, seed, accuracy, macro_f1, r_at_2, n, seen_in_pretraining,
+...}; see report.py for the Markdown table and figures. Every model (the pre-trained one, the same architecture
+randomly initialised, MiniRocket, the majority class, the fused embedding + MiniRocket) sees the same windows and
+splits. Only validation subjects steer the probe's C and early stopping; test subjects are scored once.
+Embeddings (raw encoder features) and MiniRocket features are computed once per data set and reused across
+seeds, settings and k.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from ..adapt import FineTuneConfig, embed, few_shot_indices, fine_tune, label_matrix, linear_probe, predict_logits, probe_predict
+from ..adapt import (PROBE_CS, FineTuneConfig, Probe, embed, few_shot_indices, fine_tune, fit_probe, fuse_features,
+                     label_matrix, minirocket_transform, predict_logits)
 from ..atomic import atomic_path
 from ..har import WindowSet, get_spec, load_dataset
 from ..models import ImuTextModel, create_model
 from ..windows import CanonicalWindows
 from .metrics import classification_metrics, confusion
 
-SETTINGS = ("zero-shot", "few-shot", "full-shot", "probe")
-BASELINES = ("random-init", "minirocket")
+SETTINGS = ("zero-shot", "few-shot", "full-shot")
+ADAPTATIONS = ("probe", "fine-tune")
+BASELINES = ("random-init", "minirocket", "majority")
+FEATURES = ("motionfm", "motionfm+minirocket")
+PARTS = ("train", "val", "test")
 
 
 class SeenInPretrainingError(ValueError):
@@ -61,8 +69,18 @@ def check_zero_shot_allowed(model_name: str, metadata: dict, dataset: str) -> No
             f"a zero-shot figure on it would not be zero-shot. Use a model pre-trained without it.")
 
 
+def was_seen(metadata: dict, dataset: str) -> bool:
+    """Whether a row of ``dataset`` comes from a model that saw it in pre-training (any spelling); a model
+    without provenance counts as having seen it, as in the zero-shot guard."""
+    seen = seen_in_pretraining(metadata)
+    return seen is None or _registry_name(dataset) in seen
+
+
 @dataclass
 class EvalConfig:
+    """What one run scores. ``fine_tune_settings`` limits LP-FT to some settings (a CPU schedule: full-shot);
+    ``max_windows`` caps each split at that many windows, evenly spaced over the split (0: all)."""
+
     datasets: list[str]
     settings: list[str] = field(default_factory=lambda: list(SETTINGS))
     shots: tuple[int, ...] = (1, 2, 3, 5, 10)
@@ -70,111 +88,191 @@ class EvalConfig:
     baselines: list[str] = field(default_factory=lambda: list(BASELINES))
     finetune: FineTuneConfig = field(default_factory=FineTuneConfig)
     device: str = "cpu"
+    adaptations: list[str] = field(default_factory=lambda: list(ADAPTATIONS))
+    fine_tune_settings: list[str] = field(default_factory=lambda: ["few-shot", "full-shot"])
+    fine_tune_seeds: int | None = None  # None: seeds
+    features: list[str] = field(default_factory=lambda: ["motionfm"])
+    probe_cs: tuple[float, ...] = PROBE_CS
+    max_windows: int = 0
+
+    def describe(self) -> dict:
+        """The settings a table ran with (JSON-ready)."""
+        d = asdict(self)
+        d.pop("device")
+        return d
 
 
 @dataclass
 class Task:
     dataset: str
     model: str
+    adaptation: str
     setting: str
     k: int | None
     seed: int
 
 
+def _seeds(setting: str, adaptation: str, model: str, config: EvalConfig) -> range:
+    """Seeds a cell runs with; deterministic cells (no sampling, no random weights) run once."""
+    if setting == "zero-shot" or model == "majority":
+        return range(1)
+    if adaptation == "fine-tune":
+        return range(config.fine_tune_seeds or config.seeds)
+    if setting == "full-shot":  # probe / ridge on fixed features (random-init: the seed-0 encoder's): deterministic
+        return range(1)
+    return range(config.seeds)
+
+
+def _cells(config: EvalConfig, model_name: str) -> list[tuple[str, str]]:
+    """(model, adaptation) pairs of the run, cheap ones (on cached features) first."""
+    cells = [(model_name, "zero-shot")]
+    if "probe" in config.adaptations:
+        cells += [(model_name, "probe")] + [("random-init", "probe")] * ("random-init" in config.baselines)
+    cells += [("minirocket", "ridge")] * ("minirocket" in config.baselines)
+    cells += [(f"{model_name}+minirocket", "ridge")] * ("motionfm+minirocket" in config.features)
+    cells += [("majority", "none")] * ("majority" in config.baselines)
+    if "fine-tune" in config.adaptations:
+        cells += [(model_name, "fine-tune")] + [("random-init", "fine-tune")] * ("random-init" in config.baselines)
+    return cells
+
+
 def plan(config: EvalConfig, model_name: str) -> list[Task]:
-    """Every (data set, model, setting, k, seed) the run will score, in order."""
+    """Every (data set, model, adaptation, setting, k, seed) the run will score, in order."""
+    cells = _cells(config, model_name)  # cheap cells of every data set first, then fine-tuning (costly)
+    passes = [[c for c in cells if c[1] != "fine-tune"], [c for c in cells if c[1] == "fine-tune"]]
     tasks = []
-    for ds in config.datasets:
-        for model in [model_name] + [b for b in config.baselines]:
+    for ds, cells in ((ds, cells) for cells in passes for ds in config.datasets):
+        for model, adaptation in cells:
             for setting in config.settings:
-                if model == "minirocket" and setting in ("zero-shot", "probe"):
+                if (adaptation == "zero-shot") != (setting == "zero-shot"):
                     continue
-                if model == "random-init" and setting == "zero-shot":
+                if (adaptation == "fine-tune" and setting not in config.fine_tune_settings) or \
+                        (model == "majority" and setting != "full-shot"):
                     continue
-                if setting == "few-shot":
-                    tasks += [Task(ds, model, setting, k, s) for k in config.shots for s in range(config.seeds)]
-                elif setting == "zero-shot":
-                    tasks.append(Task(ds, model, setting, None, 0))
-                else:
-                    tasks += [Task(ds, model, setting, None, s) for s in range(config.seeds)]
+                seeds = _seeds(setting, adaptation, model, config)
+                shots = config.shots if setting == "few-shot" else (None,)
+                tasks += [Task(ds, model, adaptation, setting, k, s) for k in shots for s in seeds]
     return tasks
 
 
-def _record(task: Task, y: np.ndarray, scores: np.ndarray) -> dict:
-    return {"dataset": task.dataset, "model": task.model, "setting": task.setting, "k": task.k, "seed": task.seed,
-            **classification_metrics(y, scores)}
+def _cap(n: int, cap: int) -> np.ndarray:
+    """Indices of at most ``cap`` of n windows, evenly spaced (all when cap is 0 or n <= cap)."""
+    return np.arange(n) if not cap or n <= cap else np.linspace(0, n - 1, cap).round().astype(int)
 
 
-def _minirocket_scores(train: CanonicalWindows, test: CanonicalWindows, seed: int) -> np.ndarray:
-    from aeon.transformations.collection.convolution_based import MiniRocket
+def ridge_scores(train_f: np.ndarray, train_y: np.ndarray, test_f: np.ndarray, n_classes: int,
+                 scale: bool = True) -> np.ndarray:
+    """MiniRocket's own classifier: (scaled) features, RidgeClassifierCV; (n, n_classes) scores, -inf if unseen.
+
+    ``scale=False`` for features already standardised (the fused ones, whose block weights scaling would undo).
+    """
     from sklearn.linear_model import RidgeClassifierCV
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    def channels(s: CanonicalWindows) -> np.ndarray:  # the present sensors' channels: (n, 6 * sensors, T)
-        joints = np.nonzero(s.mask.any(axis=0))[0]
-        return np.ascontiguousarray(np.moveaxis(s.x[:, :, joints], 1, -1).reshape(len(s.x), -1, s.x.shape[1]))
-
-    clf = make_pipeline(MiniRocket(random_state=seed), StandardScaler(with_mean=False),
-                        RidgeClassifierCV(alphas=np.logspace(-3, 3, 10)))
-    clf.fit(channels(train), train.y)
-    scores = clf.decision_function(channels(test))
-    full = np.full((len(test.y), int(max(train.y.max(), test.y.max())) + 1), -np.inf)
+    clf = make_pipeline(*[StandardScaler(with_mean=False)] * scale, RidgeClassifierCV(alphas=np.logspace(-3, 3, 10)))
+    clf.fit(train_f, train_y)
+    scores = clf.decision_function(test_f)
+    full = np.full((len(test_f), n_classes), -np.inf)
     full[:, clf.classes_] = scores if scores.ndim == 2 else np.stack([-scores, scores], 1)
     return full
 
 
+def majority_scores(train_y: np.ndarray, n: int, n_classes: int) -> np.ndarray:
+    """(n, n_classes) scores of the majority-class rule: the training set's class frequencies for every window."""
+    return np.tile(np.bincount(train_y, minlength=n_classes).astype(float), (n, 1))
+
+
 class Evaluator:
-    """Runs the plan for one pre-trained model (its baselines share the data and splits)."""
+    """Runs the plan for one pre-trained model (its baselines share the data, the splits and the caches)."""
 
     def __init__(self, model: ImuTextModel, model_name: str, config: EvalConfig) -> None:
         self.model, self.name, self.config = model.to(config.device).eval(), model_name, config
         self.metadata = getattr(model, "metadata", {})
         self._data: dict[str, tuple[WindowSet, CanonicalWindows, CanonicalWindows, CanonicalWindows]] = {}
-        self._embeddings: dict[tuple[str, str], torch.Tensor] = {}
+        self._features: dict[tuple[str, str], list[np.ndarray]] = {}
+        self._random: dict[int, ImuTextModel] = {}
         self.confusions: dict[str, tuple[int, str, np.ndarray]] = {}
 
     def data(self, name: str):
+        """(WindowSet, train, val, test) of a data set, each split capped at max_windows."""
         if name not in self._data:
             ws = load_dataset(name, show_progress=False)
-            self._data[name] = (ws, *(ws.canonical(np.nonzero(ws.split == s)[0]) for s in ("train", "val", "test")))
+            splits = []
+            for s in PARTS:
+                idx = np.nonzero(ws.split == s)[0]
+                splits.append(ws.canonical(idx[_cap(len(idx), self.config.max_windows)]))
+            self._data[name] = (ws, *splits)
         return self._data[name]
 
-    def _embed(self, net: ImuTextModel, dataset: str, part: str, split: CanonicalWindows) -> torch.Tensor:
-        """Embeddings of a whole split; kept for the frozen pre-trained model (the same for every seed)."""
-        if net is not self.model:
-            return embed(net, split)
-        if (dataset, part) not in self._embeddings:
-            self._embeddings[dataset, part] = embed(net, split)
-        return self._embeddings[dataset, part]
+    def random_init(self, seed: int) -> ImuTextModel:
+        """The pre-trained model's architecture with fresh weights drawn with ``seed``."""
+        if seed not in self._random:
+            torch.manual_seed(seed)
+            self._random[seed] = create_model(self.model.config).to(self.config.device).eval()
+        return self._random[seed]
 
-    def _network(self, task: Task) -> ImuTextModel:
-        if task.model != "random-init":
-            return self.model
-        torch.manual_seed(task.seed)
-        return create_model(self.model.config).to(self.config.device)
+    def features(self, dataset: str, kind: str) -> list[np.ndarray]:
+        """[train, val, test] features of a data set, computed once: 'motionfm' (raw encoder features),
+        'random-init' (the seed-0 random encoder's), 'minirocket', 'motionfm+minirocket' (concatenated)."""
+        if (dataset, kind) not in self._features:
+            _, *parts = self.data(dataset)
+            if kind in ("motionfm", "random-init"):
+                net = self.model if kind == "motionfm" else self.random_init(0)
+                feats = [embed(net, p, projected=False).numpy() for p in parts]
+            elif kind == "minirocket":
+                feats = minirocket_transform(*parts)
+            else:
+                emb, rocket = self.features(dataset, "motionfm"), self.features(dataset, "minirocket")
+                feats = [fuse_features(e, r, (emb[0], rocket[0])) for e, r in zip(emb, rocket)]
+            self._features[dataset, kind] = feats
+        return self._features[dataset, kind]
+
+    def _chosen(self, task: Task, train: CanonicalWindows) -> np.ndarray:
+        return few_shot_indices(train.y, task.k, task.seed) if task.setting == "few-shot" else np.arange(len(train.y))
 
     def run_task(self, task: Task) -> dict:
         ws, train, val, test = self.data(task.dataset)
         n_classes = len(ws.class_names)
         if task.setting == "zero-shot":
             return self._zero_shot(task, ws, test)
-        chosen = train if task.setting != "few-shot" else train.take(few_shot_indices(train.y, task.k, task.seed))
-        if task.model == "minirocket":
-            return _record(task, test.y, _minirocket_scores(chosen, test, task.seed))
-        net = self._network(task)
-        init = None if get_spec(task.dataset).supervised_only or task.model == "random-init" \
-            else label_matrix(net, ws.class_names, get_spec(task.dataset).synonyms)
-        if task.setting == "probe":  # on the whole train split
-            head = linear_probe(self._embed(net, task.dataset, "train", train), train.y, n_classes, init=init,
-                                seed=task.seed)
-            scores = probe_predict(head, self._embed(net, task.dataset, "test", test)).numpy()
+        chosen = self._chosen(task, train)
+        if task.model == "majority":
+            return self._record(task, test.y, majority_scores(train.y[chosen], len(test.y), n_classes))
+        if task.adaptation == "ridge":  # MiniRocket's classifier, on its features or the fused ones
+            kind = "minirocket" if task.model == "minirocket" else "motionfm+minirocket"
+            f_train, _, f_test = self.features(task.dataset, kind)
+            scores = ridge_scores(f_train[chosen], train.y[chosen], f_test, n_classes, scale=kind == "minirocket")
+            return self._record(task, test.y, scores)
+        if task.adaptation == "probe":
+            kind = "motionfm" if task.model == self.name else "random-init"
+            f_train, f_val, f_test = self.features(task.dataset, kind)
+            probe = fit_probe(f_train[chosen], train.y[chosen], n_classes, f_val, val.y, self.config.probe_cs,
+                              seed=task.seed)
+            scores = probe.scores(f_test)
+            extra = {"C": probe.C}
         else:
-            ft = FineTuneConfig(**{**self.config.finetune.__dict__, "seed": task.seed})
-            clf = fine_tune(net, chosen, val, n_classes, ft, text_init=init)
-            scores = predict_logits(clf, test).numpy()
+            scores, extra = self._fine_tune(task, train.take(chosen), val, test, chosen, n_classes)
         self._keep_confusion(task, test.y, scores, n_classes)
-        return _record(task, test.y, scores)
+        return self._record(task, test.y, scores, extra)
+
+    def _fine_tune(self, task: Task, chosen_windows: CanonicalWindows, val: CanonicalWindows,
+                   test: CanonicalWindows, chosen: np.ndarray, n_classes: int) -> tuple[np.ndarray, dict]:
+        """LP-FT; the LP head of the pre-trained model comes from its cached features."""
+        ft = FineTuneConfig(**{**self.config.finetune.__dict__, "seed": task.seed})
+        net = self.model if task.model == self.name else self.random_init(task.seed)
+        probe: Probe | None = None  # the LP step on cached features where they are this network's
+        if task.model == self.name or task.seed == 0:
+            f_train, f_val, _ = self.features(task.dataset, "motionfm" if task.model == self.name else "random-init")
+            probe = fit_probe(f_train[chosen], chosen_windows.y, n_classes, f_val, val.y, self.config.probe_cs,
+                              seed=task.seed)
+        clf = fine_tune(net, chosen_windows, val, n_classes, ft, probe=probe)
+        return predict_logits(clf, test).numpy(), {"steps": clf.steps_run, "best_step": clf.best_step}
+
+    def _record(self, task: Task, y: np.ndarray, scores: np.ndarray, extra: dict | None = None) -> dict:
+        uses_model = task.model in (self.name, f"{self.name}+minirocket")
+        return {**task.__dict__, **classification_metrics(y, scores), **(extra or {}),
+                "seen_in_pretraining": uses_model and was_seen(self.metadata, task.dataset)}
 
     def _zero_shot(self, task: Task, ws: WindowSet, test: CanonicalWindows) -> dict:
         spec = get_spec(task.dataset)
@@ -185,40 +283,49 @@ class Evaluator:
         except SeenInPretrainingError as err:
             return {**task.__dict__, "skipped": str(err)}
         labels = label_matrix(self.model, ws.class_names, spec.synonyms)
-        scores = (self._embed(self.model, task.dataset, "test", test) @ labels.T).numpy()
+        with torch.no_grad():  # the shared space from the cached raw features: embed_imu without a second pass
+            raw = torch.as_tensor(self.features(task.dataset, "motionfm")[2], device=self.config.device)
+            shared = torch.nn.functional.normalize(self.model.imu_proj(raw), dim=-1).cpu()
+        scores = (shared @ labels.T).numpy()
         self._keep_confusion(task, test.y, scores, len(ws.class_names))
-        return _record(task, test.y, scores)
+        return self._record(task, test.y, scores)
 
     def _keep_confusion(self, task: Task, y: np.ndarray, scores: np.ndarray, n: int) -> None:
-        """The pretrained model's confusion per data set: full-shot if run, else the latest setting."""
+        """The pre-trained model's confusion per data set: full-shot if run (fine-tune over probe), else the latest."""
         if task.model != self.name or task.seed != 0:
             return
-        rank = {"full-shot": 3, "probe": 2, "zero-shot": 1, "few-shot": 0}[task.setting]
+        rank = {"full-shot": 2, "zero-shot": 1, "few-shot": 0}[task.setting] + 0.5 * (task.adaptation == "fine-tune")
         current = self.confusions.get(task.dataset)
         if current is None or rank >= current[0]:
-            self.confusions[task.dataset] = (rank, task.setting, confusion(y, scores.argmax(1), n))
+            self.confusions[task.dataset] = (rank, f"{task.setting} ({task.adaptation})",
+                                             confusion(y, scores.argmax(1), n))
 
 
 def _key(r: dict | Task) -> tuple:
     d = r if isinstance(r, dict) else r.__dict__
-    return d["dataset"], d["model"], d["setting"], d["k"], d["seed"]
+    return d["dataset"], d["model"], d.get("adaptation"), d["setting"], d["k"], d["seed"]
 
 
 def run(evaluator: Evaluator, tasks: list[Task], out_dir: Path, on_done: Callable[[dict], None] = lambda r: None,
         resume: bool = False) -> list[dict]:
     """Run every task, rewriting out_dir/results.json after each (an interrupted run keeps its results).
 
-    With ``resume`` the records already in results.json are kept and their tasks skipped.
+    results.json is {"settings": EvalConfig.describe(), "records": [...]}. With ``resume`` the records already
+    there are kept and their tasks skipped.
     """
     path = out_dir / "results.json"
-    results = json.loads(path.read_text()) if resume and path.exists() else []
+    results = _records(json.loads(path.read_text())) if resume and path.exists() else []
     done = {_key(r) for r in results}
     for task in tasks:
         if _key(task) in done:
             on_done({**task.__dict__, "resumed": True})
             continue
         results.append(evaluator.run_task(task))
-        with atomic_path(out_dir / "results.json", suffix=".json") as tmp:
-            tmp.write_text(json.dumps(results, indent=1))
+        with atomic_path(path, suffix=".json") as tmp:
+            tmp.write_text(json.dumps({"settings": evaluator.config.describe(), "records": results}, indent=1))
         on_done(results[-1])
     return results
+
+
+def _records(saved: dict | list) -> list[dict]:
+    return saved["records"] if isinstance(saved, dict) else saved

@@ -21,35 +21,49 @@ PUBLISHED_UNIMTS = {
 
 
 def _fmt(values: list[float]) -> str:
-    v = 100 * np.asarray(values)
-    return f"{v.mean():.1f} ± {v.std():.1f}" if len(v) > 1 else f"{v.mean():.1f}"
+    """Mean in %; with more than one value, ± the sample standard deviation and n (a single value shows alone)."""
+    v = 100 * np.asarray(values, dtype=float)
+    return f"{v.mean():.1f} ± {v.std(ddof=1):.1f} (n={len(v)})" if len(v) > 1 else f"{v.mean():.1f}"
 
 
-def summarise(results: list[dict]) -> dict[tuple, dict[str, list[float]]]:
-    """(dataset, model, setting, k) -> {metric: [value per seed]}; skipped rows carry their reason."""
+def summarise(results: list[dict]) -> dict[tuple, dict[str, list]]:
+    """(dataset, model, adaptation, setting, k) -> {metric: [value per seed], 'seen': [...]}; skipped rows keep
+    their reason."""
     groups: dict[tuple, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for r in results:
-        key = (r["dataset"], r["model"], r["setting"], r["k"])
+        key = (r["dataset"], r["model"], r.get("adaptation", ""), r["setting"], r["k"])
         if "skipped" in r:
             groups[key]["skipped"].append(r["skipped"])
             continue
         for m in ("accuracy", "macro_f1", "r_at_2", "n"):
             groups[key][m].append(r[m])
+        groups[key]["seen"].append(bool(r.get("seen_in_pretraining", False)))
     return groups
 
 
-def markdown_table(results: list[dict], model_name: str) -> str:
-    """One row per (data set, model, setting, k): mean ± std over seeds, beside the UniMTS paper's figure."""
-    lines = ["| data set | model | setting | k | accuracy % | macro-F1 % | R@2 % | test windows | UniMTS paper acc / F1 % |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    for (ds, model, setting, k), m in summarise(results).items():
-        paper = PUBLISHED_UNIMTS.get(ds, {}).get(setting) if model == model_name else None
-        paper_txt = f"{paper[0]} / {paper[1]}" if paper else ""
+def _paper(ds: str, model: str, setting: str, model_name: str) -> str:
+    paper = PUBLISHED_UNIMTS.get(ds, {}).get(setting) if model == model_name else None
+    return f"{paper[0]} / {paper[1]}" if paper else ""
+
+
+def markdown_table(results: list[dict], model_name: str, settings: dict | None = None) -> str:
+    """One row per (data set, model, adaptation, setting, k): the mean over seeds ± sample std (n seeds), beside
+    the UniMTS paper's figure; rows from a model that saw the data set in pre-training say so. ``settings``
+    (EvalConfig.describe()) is written above the table."""
+    lines = []
+    if settings:
+        lines += ["Settings of this table: " + "; ".join(f"{k}={v}" for k, v in settings.items()), ""]
+    lines += ["| data set | model | adaptation | setting | k | accuracy % | macro-F1 % | R@2 % | test windows | "
+              "saw data set in pre-training | UniMTS paper acc / F1 % |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for (ds, model, adaptation, setting, k), m in summarise(results).items():
+        paper = _paper(ds, model, setting, model_name)
         if "skipped" in m:
-            lines.append(f"| {ds} | {model} | {setting} | | not reported: {m['skipped'][0]} | | | | {paper_txt} |")
+            lines.append(f"| {ds} | {model} | {adaptation} | {setting} | | not reported: {m['skipped'][0]} | | | | "
+                         f"| {paper} |")
             continue
-        lines.append(f"| {ds} | {model} | {setting} | {k or ''} | {_fmt(m['accuracy'])} | {_fmt(m['macro_f1'])} | "
-                     f"{_fmt(m['r_at_2'])} | {m['n'][0]} | {paper_txt} |")
+        seen = "**yes (not comparable)**" if any(m["seen"]) else "no"
+        lines.append(f"| {ds} | {model} | {adaptation} | {setting} | {k or ''} | {_fmt(m['accuracy'])} | "
+                     f"{_fmt(m['macro_f1'])} | {_fmt(m['r_at_2'])} | {m['n'][0]} | {seen} | {paper} |")
     return "\n".join(lines) + "\n"
 
 
@@ -62,11 +76,12 @@ def figures(results: list[dict], confusions: dict, out_dir: Path) -> list[Path]:
     groups = summarise(results)
     for ds in sorted({k[0] for k in groups}):
         curves = {}
-        for model in sorted({k[1] for k in groups if k[0] == ds}):
-            pts = sorted((k[3], v["accuracy"]) for k, v in groups.items()
-                         if k[0] == ds and k[1] == model and k[2] == "few-shot" and "accuracy" in v)
+        for model, adaptation in sorted({(k[1], k[2]) for k in groups if k[0] == ds}):
+            pts = sorted((k[4], v["accuracy"]) for k, v in groups.items()
+                         if k[:3] == (ds, model, adaptation) and k[3] == "few-shot" and "accuracy" in v)
             if pts:
-                curves[model] = ([p[0] for p in pts], [float(np.mean(p[1])) for p in pts], [float(np.std(p[1])) for p in pts])
+                curves[f"{model} ({adaptation})"] = ([p[0] for p in pts], [float(np.mean(p[1])) for p in pts],
+                                                    [float(np.std(p[1], ddof=1)) if len(p[1]) > 1 else 0.0 for p in pts])
         if curves:
-            written.append(few_shot_curve(curves, out_dir / f"fewshot_{ds}.png", f"{ds}: few-shot fine-tuning"))
+            written.append(few_shot_curve(curves, out_dir / f"fewshot_{ds}.png", f"{ds}: few-shot"))
     return written

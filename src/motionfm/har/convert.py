@@ -34,7 +34,7 @@ def cache_key(spec: DatasetSpec, files: list[Path], window: int, stride: int) ->
     classes, splits), the canonical rate, the window, the converter and reader versions and the source files."""
     defining = dict(name=spec.name, rate_hz=spec.rate_hz, acc_unit=spec.acc_unit, gyro_unit=spec.gyro_unit,
                     placements=spec.placements, classes=spec.classes, test=spec.test_subjects,
-                    val=spec.val_subjects, reader=spec.reader.__qualname__, versions=[CONVERT_VERSION, READER_VERSION],
+                    val=spec.val_subjects, val_within=[spec.val_within, spec.val_share], reader=spec.reader.__qualname__, versions=[CONVERT_VERSION, READER_VERSION],
                     rate=RATE_HZ, window=window, stride=stride)
     h = hashlib.sha1(json.dumps(defining, sort_keys=True).encode())
     for f in files:
@@ -57,7 +57,7 @@ def windows_from_segments(spec: DatasetSpec, segments: list[Segment], window: in
         ys.append(np.full(len(w), seg.label))
         subjects.append(np.full(len(w), seg.subject))
     subject = np.concatenate(subjects)
-    split = np.array([spec.split_of(int(s)) for s in subject])
+    split = spec.splits(subject, np.concatenate(ys))
     return WindowSet(spec.name, np.concatenate(xs), np.concatenate(joints).astype(np.int64),
                      np.concatenate(ys).astype(np.int64), subject.astype(np.int64),
                      np.concatenate(valid).astype(np.int64), split, list(spec.classes), spec.has_gyro)

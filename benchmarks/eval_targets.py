@@ -1,0 +1,73 @@
+"""Issue 13's targets, checked on one results.json (rows from models that saw the data set do not count).
+
+    python benchmarks/eval_targets.py docs/eval/results.json
+
+Prints one line per target and data set: the two figures compared (accuracy %, mean over seeds) and met/missed.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import defaultdict
+
+import numpy as np
+
+PAPER_FULL = {"uci-har": 92.1, "dsads": 94.3, "usc-had": 58.3, "utd-mhad": 85.6, "wharf": 82.7}
+
+
+def load(path: str) -> tuple[dict, set]:
+    saved = json.loads(open(path).read())
+    records = saved["records"] if isinstance(saved, dict) else saved
+    acc, seen = defaultdict(list), set()
+    for r in records:
+        if "accuracy" in r:
+            acc[r["dataset"], r["model"], r.get("adaptation"), r["setting"], r["k"]].append(100 * r["accuracy"])
+            if r.get("seen_in_pretraining"):
+                seen.add(r["dataset"])
+    return {k: float(np.mean(v)) for k, v in acc.items()}, seen
+
+
+def best(acc: dict, ds: str, model: str, setting: str, k=None, adaptations=("probe", "fine-tune")) -> float | None:
+    values = [v for (d, m, a, s, kk), v in acc.items() if (d, m, s) == (ds, model, setting) and a in adaptations
+              and (k is None or kk == k)]
+    return max(values) if values else None
+
+
+def main(path: str, model: str = "default") -> None:
+    acc, seen = load(path)
+    datasets = sorted({k[0] for k in acc})
+    line = lambda t, ds, a, b, ok: print(f"{t:<48} {ds:<9} {a:>6} vs {b:>6}  {'met' if ok else 'MISSED'}"  # noqa: E731
+                                         + ("  (seen in pre-training: does not count)" if ds in seen else ""))
+    fmt = lambda v: "-" if v is None else f"{v:.1f}"  # noqa: E731
+    for ds in datasets:
+        full, rand = best(acc, ds, model, "full-shot"), best(acc, ds, "random-init", "full-shot")
+        few = best(acc, ds, model, "few-shot")
+        if full is not None and rand is not None:
+            line("full-shot >= random-init full-shot", ds, fmt(full), fmt(rand), full >= rand)
+        if full is not None and few is not None:
+            line("full-shot >= best few-shot", ds, fmt(full), fmt(few), full >= few)
+        ks = sorted({k[4] for k in acc if k[0] == ds and k[1] == model and k[3] == "few-shot"})
+        curve = [best(acc, ds, model, "few-shot", k) for k in ks]
+        if len(curve) > 1:
+            line("few-shot grows with k " + "/".join(map(str, ks)), ds, fmt(curve[0]), fmt(curve[-1]),
+                 all(b > a for a, b in zip(curve, curve[1:])))
+        p, rp = best(acc, ds, model, "full-shot", adaptations=("probe",)), best(acc, ds, "random-init", "full-shot",
+                                                                                 adaptations=("probe",))
+        if p is not None and rp is not None:
+            line("probe >= random-init probe", ds, fmt(p), fmt(rp), p >= rp)
+        for k in (1, 2, 3):
+            ours, mr, ri = best(acc, ds, model, "few-shot", k), best(acc, ds, "minirocket", "few-shot", k, ("ridge",)), \
+                best(acc, ds, "random-init", "few-shot", k)
+            if None not in (ours, mr, ri):
+                line(f"k={k}: beats MiniRocket and random-init", ds, fmt(ours), fmt(max(mr, ri)), ours > max(mr, ri))
+        if full is not None:
+            line("full-shot >= UniMTS paper", ds, fmt(full), fmt(PAPER_FULL.get(ds)), full >= PAPER_FULL.get(ds, 0))
+        fused, mr = best(acc, ds, f"{model}+minirocket", "full-shot", adaptations=("ridge",)), \
+            best(acc, ds, "minirocket", "full-shot", adaptations=("ridge",))
+        if fused is not None and mr is not None:
+            line("fused >= MiniRocket (full-shot)", ds, fmt(fused), fmt(mr), fused >= mr)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
