@@ -47,7 +47,7 @@ def test_evaluate_reports_no_zero_shot_for_a_model_without_provenance(tmp_path, 
     result = runner.invoke(app, ["evaluate", "--model", str(tmp_path / "m"), "--datasets", "uci-har", "--settings",
                                  "zero-shot", "--seeds", "1", "--baselines", "none", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    records = json.loads((out / "results.json").read_text())
+    records = json.loads((out / "results.json").read_text())["records"]
     assert "records no pre-training data" in records[0]["skipped"] and "accuracy" not in records[0]
 
 

@@ -55,7 +55,7 @@ def test_text_mean_prompts_give_the_standard_protocols_zero_shot_figure(dataset)
     model.metadata = {"seen_datasets": []}
     mine = zero_shot_record(model, "tiny", "uci-har", prompts="text-mean")
     theirs = Evaluator(model, "tiny", EvalConfig(["uci-har"], ["zero-shot"], baselines=[])).run_task(
-        Task("uci-har", "tiny", "zero-shot", None, 0))
+        Task("uci-har", "tiny", "zero-shot", "zero-shot", None, 0))
     assert mine["accuracy"] == theirs["accuracy"] and mine["macro_f1"] == theirs["macro_f1"]
     assert mine["n"] == theirs["n"] == int((dataset("uci-har").split == "test").sum())
     part = zero_shot_record(model, "tiny", "uci-har", prompts="ensemble", max_windows=40)
