@@ -255,7 +255,7 @@ def classify(
                                                             "errors and the files written"),
 ) -> None:
     """Classify a recording window by window with label names only (zero-shot)."""
-    from .io import RecordingError, RecordingFormat, describe, read_recording, unclassified_tail
+    from .io import RecordingError, describe, read_recording, unclassified_tail
 
     names = [n for n in _split(labels) or () if n]
     if len(names) < 2:
@@ -483,15 +483,14 @@ MIN_TSNE = 3  # t-SNE needs more points than its perplexity (at least 2)
 def _evaluate_family(protocol: str, family: Path | None, datasets: str, prompts: str, device: str,
                      out_dir: Path, max_windows: int = 0) -> None:
     """motionfm evaluate --protocol leave-one-dataset-out: the family's zero-shot table."""
-    import torch
-
     from .evaluate.leave_one_out import PROTOCOL, leave_one_out, markdown, write_report
 
     if protocol != PROTOCOL:
         fail(f"unknown protocol {protocol!r}; use standard or {PROTOCOL}")
     if family is None:
         fail(f"--protocol {PROTOCOL} needs --family DIR (a folder written by motionfm pretrain-family)")
-    dev = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
+    _writable(out_dir, "--out", folder=True)
+    dev = _device(device)
 
     def done(r: dict) -> None:
         score = r["skipped"] if "skipped" in r else f"{100 * r['accuracy']:.1f} % accuracy"
