@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .adapt import embed, label_matrix, zero_shot_scores
+from .adapt import embed, label_matrix
 from .atomic import atomic_path
 from .hub import load_model
 from .io import Recording, RecordingError, recording_windows
@@ -21,7 +21,6 @@ from .io import Recording, RecordingError, recording_windows
 CHUNK_S = 3600.0  # seconds of recording turned into windows at a time
 MARGIN_S = 5.0  # context kept on each side of a chunk so resampling at its edges sees the real neighbours
 BATCH = 32  # windows per forward pass: activations of 256 windows take ~1 GB on the 22-joint layout
-from .windows import CanonicalWindows
 
 
 @dataclass
@@ -50,15 +49,6 @@ class Classification:
         if self.start_time is None:
             return [None] * len(seconds)
         return list(self.start_time + pd.to_timedelta(np.asarray(seconds, dtype=np.float64), unit="s"))
-
-
-def classify_windows(model: str, windows: CanonicalWindows, labels: Sequence[str], window_s: float) -> Classification:
-    """Score each window (with start times) against each label with the model (bundled name or folder)."""
-    if windows.start_s is None:
-        raise ValueError("windows need start times (start_s) to be reported on a timeline")
-    net = load_model(model)
-    scores = zero_shot_scores(net, windows, list(labels)).numpy()
-    return Classification(list(labels), windows.start_s, window_s, scores)
 
 
 def chunks(rec: Recording, window_s: float, stride_s: float, chunk_s: float = CHUNK_S
