@@ -285,7 +285,7 @@ class Evaluator:
         labels = label_matrix(self.model, ws.class_names, spec.synonyms)
         with torch.no_grad():  # the shared space from the cached raw features: embed_imu without a second pass
             raw = torch.as_tensor(self.features(task.dataset, "motionfm")[2], device=self.config.device)
-            shared = torch.nn.functional.normalize(self.model.imu_proj(raw), dim=-1).cpu()
+            shared = self.model.project_features(raw).cpu()
         scores = (shared @ labels.T).numpy()
         self._keep_confusion(task, test.y, scores, len(ws.class_names))
         return self._record(task, test.y, scores)

@@ -60,7 +60,11 @@ class ImuTextModel(nn.Module):
         return self.encoder(x, mask)
 
     def embed_imu(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
-        return F.normalize(self.imu_proj(self.encoder(x, mask)), dim=-1)
+        return self.project_features(self.encoder(x, mask))
+
+    def project_features(self, features: torch.Tensor) -> torch.Tensor:
+        """Encoder output (B, out_dim) -> (B, embed_dim) unit vectors in the shared space."""
+        return F.normalize(self.imu_proj(features), dim=-1)
 
     def embed_text(self, text_features: torch.Tensor) -> torch.Tensor:
         return F.normalize(self.text_proj(text_features), dim=-1)

@@ -70,7 +70,7 @@ class PrimusModel(ImuTextModel):
         neighbours of each window (None until the queue has filled)."""
         w = weights or PrimusWeights()
         h = self.encoder(x, mask)
-        imu = F.normalize(self.imu_proj(h), dim=-1)
+        imu = self.project_features(h)
         terms: dict[str, torch.Tensor] = {}
         if w.ss:
             if x_aug is None:
