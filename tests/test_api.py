@@ -27,6 +27,52 @@ def test_zero_shot_on_uci_har_above_chance_offline(uci, monkeypatch):
     np.testing.assert_allclose(proba.sum(1), 1, rtol=1e-5)
 
 
+def test_calibrated_zero_shot_probabilities_on_held_out_subjects(uci):
+    """Temperature fitted on training subjects lowers log loss and calibration error on the test subjects,
+    and leaves the predicted labels unchanged."""
+    from sklearn.metrics import log_loss
+
+    from motionfm.evaluate.metrics import calibration_error
+
+    ws, x_train, y_train, x_test, y_test = uci
+    names = np.array(ws.class_names)
+    clf = ZeroShotClassifier(labels=ws.class_names, placement="waist").fit()
+    before = clf.predict_proba(x_test)
+    after = clf.calibrate(x_train[:400], names[y_train[:400]]).predict_proba(x_test)
+    np.testing.assert_allclose(after.sum(1), 1, rtol=1e-6)
+    np.testing.assert_array_equal(after.argmax(1), before.argmax(1))
+    classes = np.arange(len(names))
+    assert log_loss(y_test, after, labels=classes) < log_loss(y_test, before, labels=classes)
+    assert calibration_error(y_test, after) < calibration_error(y_test, before)
+    with pytest.raises(ValueError, match="not among"):
+        clf.calibrate(x_train[:4], ["walking", "flying", "walking", "flying"])
+    assert not hasattr(clf.fit(), "scale_")
+
+
+@pytest.mark.parametrize("beta", [0.5, 5.0, 40.0])
+def test_fit_temperature_recovers_the_true_one(beta):
+    """Labels drawn from softmax(beta * scores): the fitted inverse temperature is beta (within sampling)."""
+    from motionfm.api import fit_temperature
+
+    rng = np.random.default_rng(0)
+    scores = rng.uniform(-1, 1, (20000, 5))
+    p = np.exp(beta * scores)
+    p /= p.sum(1, keepdims=True)
+    y = (p.cumsum(1) < rng.uniform(size=(len(p), 1))).sum(1)
+    assert fit_temperature(scores, y) == pytest.approx(beta, rel=0.05)
+
+
+@pytest.mark.parametrize("proba,y,expected", [
+    ([[1.0, 0.0], [0.0, 1.0]], [0, 1], 0.0),  # confident and right
+    ([[0.9, 0.1], [0.9, 0.1]], [1, 1], 0.9),  # confident (0.9) and always wrong
+    ([[0.6, 0.4], [0.6, 0.4], [0.6, 0.4], [0.6, 0.4], [0.6, 0.4]], [0, 0, 0, 1, 1], 0.0),  # 60 % right at 0.6
+])
+def test_calibration_error_known_values(proba, y, expected):
+    from motionfm.evaluate.metrics import calibration_error
+
+    assert calibration_error(np.array(y), np.array(proba)) == pytest.approx(expected)
+
+
 def test_linear_probe_and_embedder(uci):
     ws, x_train, y_train, x_test, y_test = uci
     names = np.array(ws.class_names)

@@ -100,6 +100,11 @@ def _recording(tmp_path, change=None, rows=1500):
     (["--gyro-units", "rpm"], None, "unknown gyroscope unit"),
     (["--labels", "walking"], None, "at least two"),
     (["--model", "/nonexistent"], None, "no model at"),
+    (["--placement", "waist", "--placement", "chest"], None, "one --placement per file"),
+    (["--placement", "waist=ax,ay,az", "--placement", "chest"], None, "got both kinds"),
+    (["--placement", "waist=ax,ay"], None, "3 or 6 column names"),
+    (["--placement", "waist=ax,ay,az", "--acc-cols", "ax,ay,az"], None, "drop --acc-cols"),
+    (["--placement", "waist=ax,ay,az,gx,gy,gz", "--placement", "chest=gx,gy,gz"], None, "is given to both"),
 ])
 def test_classify_bad_input_exits_with_one_line(tmp_path, args, change, message):
     path = _recording(tmp_path, change)
@@ -308,3 +313,20 @@ def test_brackets_in_messages_are_printed_verbatim(tmp_path):
     df.to_csv(tmp_path / "r.csv", index=False)
     result = runner.invoke(app, ["classify", str(tmp_path / "r.csv"), "--placement", "waist"])
     assert result.exit_code == 2 and "AccX [g]" in result.output
+
+
+def test_classify_several_sensors_in_one_file(tmp_path):
+    """Real DSADS walking (torso + both thighs) as one file: all three sensors reach the model, and the
+    placements the user typed are shown."""
+    from test_io import SITES, dsads_walking_csv
+
+    path = dsads_walking_csv(tmp_path)
+    args = [a for unit, site in SITES.items() for a in ("--placement", f"{site}={unit}_ax,{unit}_ay,{unit}_az,"
+                                                                       f"{unit}_gx,{unit}_gy,{unit}_gz")]
+    out = tmp_path / "p.csv"
+    result = runner.invoke(app, ["classify", str(path), *args, "--labels", "walking,sitting,lying down",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "torso (joint spine3), right_thigh (joint right_hip), left_thigh (joint left_hip)" in " ".join(result.output.split())
+    assert (pd.read_csv(out).label == "walking").mean() > 0.5
+    assert len(pd.read_csv(out)) == 30  # 300 s of walking in 10 s windows

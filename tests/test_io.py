@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from motionfm.io import RecordingError, RecordingFormat, read_recording, recording_windows
-from motionfm.skeleton import joint_index
+from motionfm.skeleton import joint_index, placement_to_joint
 
 G = 9.80665
 
@@ -251,3 +251,73 @@ def test_clock_of_the_recording(tmp_path):
     unix = make_recording().assign(time=lambda d: d.time + 1.7e9)
     rec = read_recording(write(unix, tmp_path, "u.csv"), "waist", RecordingFormat(acc_units="g"))
     assert rec.start_time == pd.Timestamp(1.7e9, unit="s", tz="UTC")
+
+
+def dsads_walking_csv(tmp_path, units=("T", "RL", "LL")) -> Path:
+    """Subject 1 walking in DSADS (real, 25 Hz, m/s^2 + rad/s): one column group per unit, e.g. RL_ax..RL_gz."""
+    from conftest import need
+
+    z = np.load(need("dsads/dsads_25hz_5s_accgyro_f16.npz"))
+    names = [str(c) for c in z["channels"]]
+    walking = [str(n) for n in z["activity_names"]].index("walking in a parking lot") + 1
+    sel = np.nonzero((z["subject"] == 1) & (z["activity"] == walking))[0]
+    x = z["X"][sel[np.argsort(z["segment"][sel])]].astype(np.float32).reshape(-1, len(names))
+    table = {"time": np.arange(len(x)) / 25.0}
+    for u in units:
+        for kind, short in (("acc", "a"), ("gyro", "g")):
+            for axis in "xyz":
+                table[f"{u}_{short}{axis}"] = x[:, names.index(f"{u}_{kind}{axis}")]
+    return write(pd.DataFrame(table), tmp_path, "dsads.csv")
+
+
+def group(unit: str, site: str, gyro: bool = True):
+    from motionfm.io import SensorColumns
+
+    return SensorColumns(site, tuple(f"{unit}_a{a}" for a in "xyz"), tuple(f"{unit}_g{a}" for a in "xyz") if gyro
+                         else None)
+
+
+SITES = {"T": "torso", "RL": "right_thigh", "LL": "left_thigh"}  # the DSADS registry's placements
+
+
+def test_several_sensors_in_one_file_equal_each_sensor_read_alone(tmp_path):
+    path = dsads_walking_csv(tmp_path)
+    both = recording_windows(read_recording(path, [group(u, s) for u, s in SITES.items()]), 10.0)
+    assert both.mask.sum(1).tolist() == [3] * len(both) and both.channel_mask.all()
+    for unit, site in SITES.items():
+        fmt = RecordingFormat(acc_cols=group(unit, site).acc_cols, gyro_cols=group(unit, site).gyro_cols)
+        alone = recording_windows(read_recording(path, site, fmt), 10.0)
+        j = placement_to_joint(site)
+        assert alone.mask[:, j].all() and alone.mask.sum() == len(alone)
+        np.testing.assert_array_equal(both.x[:, :, j], alone.x[:, :, j])
+    assert read_recording(path, [group(u, s) for u, s in SITES.items()]).acc_units == "m/s2"
+
+
+@pytest.mark.parametrize("sensors,message", [
+    ([("T", "torso"), ("RL", "chest")], "both placed on"),
+    ([("T", "torso"), ("T", "right_thigh")], "is given to both"),
+    ([("T", "torso"), ("RL", "knee of the tail")], "unknown placement"),
+    ([("T", "torso"), ("XX", "right_thigh")], "XX_ax"),
+])
+def test_several_sensors_bad_groups(tmp_path, sensors, message):
+    with pytest.raises(RecordingError, match=message):
+        read_recording(dsads_walking_csv(tmp_path), [group(u, s) for u, s in sensors])
+
+
+def test_several_sensors_need_gyro_on_all_or_none(tmp_path):
+    path = dsads_walking_csv(tmp_path)
+    with pytest.raises(RecordingError, match=r"sensor\(s\) right_thigh have no gyroscope columns"):
+        read_recording(path, [group("T", "torso"), acc_only("RL", "right_thigh")])
+    rec = read_recording(path, [acc_only(u, s) for u, s in SITES.items()])
+    assert not rec.has_gyro and not recording_windows(rec, 10.0).channel_mask[:, 3:].any()
+
+
+def acc_only(unit, site):
+    return group(unit, site, gyro=False)
+
+
+def test_several_sensors_units_are_checked_per_sensor(tmp_path):
+    df = pd.read_csv(dsads_walking_csv(tmp_path))
+    df[["RL_gx", "RL_gy", "RL_gz"]] *= 180 / np.pi  # one sensor's gyroscope in deg/s, declared rad/s
+    with pytest.raises(RecordingError, match="sensor right_thigh: .*deg/s"):
+        read_recording(write(df, tmp_path, "deg.csv"), [group(u, s) for u, s in SITES.items()])

@@ -42,6 +42,17 @@ def _resample_time(X: np.ndarray, fps: float) -> np.ndarray:
     return np.moveaxis(resample(np.moveaxis(X, 1, 0), fps, RATE_HZ), 0, 1).astype(np.float32)
 
 
+def fit_temperature(scores: np.ndarray, y: np.ndarray) -> float:
+    """Inverse temperature b minimising the mean log loss of softmax(b * scores): scores (n, n_classes), y (n,)
+    class indices (temperature scaling, Guo et al. 2017)."""
+    from scipy.optimize import minimize_scalar
+    from scipy.special import log_softmax
+
+    scores, rows = np.asarray(scores, dtype=np.float64), np.arange(len(y))
+    loss = lambda log_b: -log_softmax(np.exp(log_b) * scores, axis=1)[rows, y].mean()  # noqa: E731
+    return float(np.exp(minimize_scalar(loss, bounds=(-6.0, 8.0), method="bounded").x))
+
+
 class _Base(BaseEstimator):
     def _model(self):
         if getattr(self, "model_", None) is None or getattr(self, "_loaded_from", None) != self.model:
@@ -80,6 +91,7 @@ class ZeroShotClassifier(_Base, ClassifierMixin):
             raise ValueError("give at least two labels")
         self.classes_ = np.array(list(self.labels))
         self.label_matrix_ = label_matrix(self._model(), list(self.labels), self.synonyms)
+        self.__dict__.pop("scale_", None)  # a temperature fitted for other labels
         return self
 
     def decision_function(self, X) -> np.ndarray:
@@ -89,8 +101,23 @@ class ZeroShotClassifier(_Base, ClassifierMixin):
         return (self._embed(X) @ self.label_matrix_.T).numpy()
 
     def predict_proba(self, X) -> np.ndarray:
-        scale = float(self._model().loss.scale().detach())
+        """(n, n_labels) probabilities: softmax of the cosine similarities over the labels, at the temperature
+        fitted by ``calibrate`` or, before that, at the model's pre-training temperature (not calibrated for
+        your labels: a label set of a few activities is usually over-confident)."""
+        scale = getattr(self, "scale_", None) or float(self._model().loss.scale().detach())
         return torch.softmax(torch.as_tensor(self.decision_function(X)) * scale, dim=1).numpy()
+
+    def calibrate(self, X, y) -> ZeroShotClassifier:
+        """Fit the softmax temperature on labelled windows X with label names y (n,) (temperature scaling:
+        the inverse temperature ``scale_`` minimising the log loss); predictions are unchanged."""
+        y = np.asarray(y)
+        unknown = sorted(set(y.tolist()) - set(self.labels))
+        if unknown:
+            raise ValueError(f"calibration labels {unknown} are not among this classifier's labels")
+        self.fit()  # label embeddings for the current labels, any earlier calibration dropped
+        codes = np.searchsorted(self.classes_, y, sorter=np.argsort(self.classes_))
+        self.scale_ = fit_temperature(self.decision_function(X), np.argsort(self.classes_)[codes])
+        return self
 
     def predict(self, X) -> np.ndarray:
         return self.classes_[self.decision_function(X).argmax(axis=1)]

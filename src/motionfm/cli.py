@@ -234,8 +234,10 @@ def classify(
     recording: Path = typer.Argument(..., help="CSV (.csv, .csv.gz, .tsv) or Parquet recording: time, ax, ay, az"
                                                "[, gx, gy, gz]; common column names are recognised"),
     labels: str = typer.Option(DEFAULT_LABELS, "--labels", help="comma-separated activity names (any words)"),
-    placement: str = typer.Option("left_wrist", "--placement", help="where the sensor was worn, e.g. waist, "
-                                                                    "left_wrist, right_pocket, chest"),
+    placement: list[str] = typer.Option(["left_wrist"], "--placement", help="where the sensor was worn, e.g. "
+                                        "waist, left_wrist, right_pocket, chest; several sensors in one file: "
+                                        "repeat as SITE=ax,ay,az[,gx,gy,gz] (its columns), e.g. --placement "
+                                        "right_ankle=a1,a2,a3 --placement lower_back=b1,b2,b3"),
     acc_units: str = typer.Option(None, "--acc-units", help="g, m/s2 or mg (default: guessed from gravity)"),
     gyro_units: str = typer.Option("rad/s", "--gyro-units", help="rad/s or deg/s (checked against gravity)"),
     window: float = typer.Option(10.0, "--window", help="window length in seconds"),
@@ -266,8 +268,9 @@ def classify(
     _writable(out_csv, "--out")
     _writable(plot, "--plot")
     fmt = _recording_format(time_col, acc_cols, gyro_cols, acc_units, gyro_units, fps)
+    sensors = _sensors(placement, acc_cols, gyro_cols)
     try:
-        rec = read_recording(recording, placement, fmt)
+        rec = read_recording(recording, sensors, fmt)
         result = _classify(model, rec, names, window, stride, quiet)
     except (RecordingError, FileNotFoundError) as err:
         fail(str(err))
@@ -288,7 +291,7 @@ def classify(
     if plot:
         from .plots import timeline
         timeline(result.start_s, result.start_s + window, names, result.scores.argmax(1), result.scores, plot,
-                 f"{recording.name} ({rec.placement or placement})")
+                 f"{recording.name} ({rec.placement})")
         console.print(f"wrote {plot}")
 
 
@@ -301,6 +304,29 @@ def _recording_format(time_col, acc_cols, gyro_cols, acc_units, gyro_units, fps)
     if gyro_cols:
         fmt.gyro_cols = None if gyro_cols.strip().lower() == "none" else _triple(gyro_cols, "--gyro-cols")
     return fmt
+
+
+def _sensors(placements: list[str], acc_cols: str | None, gyro_cols: str | None):
+    """One placement name, or one SensorColumns per SITE=ax,ay,az[,gx,gy,gz] option."""
+    from .io import SensorColumns
+
+    groups = [p for p in placements if "=" in p]
+    if not groups:
+        if len(placements) > 1:
+            fail("one --placement per file, or one --placement SITE=ax,ay,az[,gx,gy,gz] per sensor in it")
+        return placements[0]
+    if len(groups) < len(placements):
+        fail("either one plain --placement, or SITE=columns for every sensor (got both kinds)")
+    if acc_cols or gyro_cols:
+        fail("with --placement SITE=columns the columns are named there; drop --acc-cols/--gyro-cols")
+    out = []
+    for text in groups:
+        site, _, cols = text.partition("=")
+        names = tuple(c for c in _split(cols) or () if c)
+        if not site.strip() or len(names) not in (3, 6):
+            fail(f"--placement {text!r}: give SITE=ax,ay,az or SITE=ax,ay,az,gx,gy,gz (3 or 6 column names)")
+        out.append(SensorColumns(site.strip(), names[:3], names[3:] or None))
+    return out
 
 
 def _triple(text: str, flag: str) -> tuple[str, str, str]:

@@ -1,12 +1,14 @@
 """Read a user's recording (CSV or Parquet) and turn it into canonical windows.
 
-Columns: a time column plus ax, ay, az [, gx, gy, gz] (names configurable). The sampling rate is inferred
-from the timestamps (median step, robust to jitter); gaps longer than ``max_gap_s`` split the recording and
-no window crosses them. Errors are one line and say how to fix the input.
+Columns: a time column plus ax, ay, az [, gx, gy, gz] (names configurable), or several sensors in one file
+(e.g. ankle, thigh and lower back), each a column group named by a ``SensorColumns``. The sampling rate is
+inferred from the timestamps (median step, robust to jitter); gaps longer than ``max_gap_s`` split the
+recording and no window crosses them. Errors are one line and say how to fix the input.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -53,9 +55,19 @@ class RecordingFormat:
     max_gap_s: float = 1.0
 
 
+@dataclass(frozen=True)
+class SensorColumns:
+    """One sensor of a multi-sensor file: where it was worn and the columns holding it (x, y, z each)."""
+
+    placement: str
+    acc_cols: tuple[str, str, str]
+    gyro_cols: tuple[str, str, str] | None = None
+
+
 @dataclass
 class Recording:
-    """A single-sensor recording on a uniform grid: x (T, 6) m/s^2 + rad/s at ``fps``; segments split at gaps.
+    """A recording of S sensors on a uniform grid: x (T, 6 S) m/s^2 + rad/s at ``fps``, sensor s in columns
+    6s..6s+5 ([ax, ay, az, gx, gy, gz]) worn at joint ``joints[s]``; segments split at gaps.
 
     ``start_time`` is the recording's clock at sample 0 when the file has one (dates or Unix times), and
     ``warnings`` lists doubts about the input (units that barely fit, unused columns) for the caller to show.
@@ -63,7 +75,7 @@ class Recording:
 
     x: np.ndarray
     fps: float
-    joint: int
+    joints: tuple[int, ...]
     has_gyro: bool
     segments: list[tuple[int, int]] = field(default_factory=list)  # (start, stop) sample ranges
     t0: float = 0.0
@@ -71,11 +83,21 @@ class Recording:
     acc_units: str = ""
     start_time: pd.Timestamp | None = None
     warnings: list[str] = field(default_factory=list)
-    placement: str = ""  # as the user named it (joint is where the model puts it)
+    placements: tuple[str, ...] = ()  # as the user named them (joints are where the model puts them)
 
     @property
     def duration(self) -> float:
         return len(self.x) / self.fps
+
+    @property
+    def joint(self) -> int:
+        """The joint of a single-sensor recording (the first sensor's otherwise)."""
+        return self.joints[0]
+
+    @property
+    def placement(self) -> str:
+        """The placement(s) as the user typed them, comma-separated."""
+        return ", ".join(self.placements)
 
 
 PEEK_ROWS = 500  # rows read first to find the columns and their types
@@ -116,8 +138,10 @@ class _Columns:
         return list(self.acc) + list(self.gravity or ()) + list(self.gyro or ())
 
 
-def _plan_columns(df: pd.DataFrame, fmt: RecordingFormat) -> _Columns:
-    """Find the time, accelerometer (+ gravity) and gyroscope columns in a peek at the file."""
+def _plan_columns(df: pd.DataFrame, fmt: RecordingFormat, flags: tuple[str, str] = ("--acc-cols", "--gyro-cols")
+                  ) -> _Columns:
+    """Find the time, accelerometer (+ gravity) and gyroscope columns in a peek at the file; ``flags`` are
+    the options an error tells the user to name them with."""
     cols, warnings = list(df.columns), []
     acc_names = tuple(fmt.acc_cols)
     grav = None
@@ -125,7 +149,7 @@ def _plan_columns(df: pd.DataFrame, fmt: RecordingFormat) -> _Columns:
         user, grav = find_triplet(cols, USER_ACC_NAMES), find_triplet(cols, GRAVITY_NAMES)
         acc_names = find_triplet(cols, ACC_NAMES) or (user if user and grav else acc_names)
         grav = grav if user and acc_names == user else None
-    _values(df.iloc[:0], acc_names, "accelerometer", "--acc-cols")  # names an absent column
+    _values(df.iloc[:0], acc_names, "accelerometer", flags[0])  # names an absent column
     acc_names = find(cols, acc_names) or acc_names
     used = list(acc_names) + list(grav or ())
     gyro_names = tuple(fmt.gyro_cols) if fmt.gyro_cols else None
@@ -137,7 +161,7 @@ def _plan_columns(df: pd.DataFrame, fmt: RecordingFormat) -> _Columns:
                 warnings.append(f"no gyroscope columns gx, gy, gz; unused numeric columns: {', '.join(spare[:8])}; "
                                 f"name the gyroscope with --gyro-cols (using the accelerometer only)")
     if gyro_names:
-        _values(df.iloc[:0], gyro_names, "gyroscope", "--gyro-cols")
+        _values(df.iloc[:0], gyro_names, "gyroscope", flags[1])
         gyro_names = find(cols, gyro_names)
     return _Columns(_time_column(df, fmt), acc_names, grav, gyro_names, warnings)
 
@@ -273,47 +297,103 @@ def _uniform(t: np.ndarray, x: np.ndarray, max_gap_s: float) -> tuple[np.ndarray
     return out, fps, segments
 
 
-def read_recording(path: str | Path, placement: str, fmt: RecordingFormat | None = None) -> Recording:
-    """Read a CSV/Parquet recording of one sensor worn at ``placement`` (e.g. 'left_wrist', 'waist').
+def read_recording(path: str | Path, placement: str | Sequence[SensorColumns],
+                   fmt: RecordingFormat | None = None) -> Recording:
+    """Read a CSV/Parquet recording of one sensor worn at ``placement`` (e.g. 'left_wrist', 'waist'), or of
+    several sensors in one file, each a ``SensorColumns`` (placement + its columns; ``fmt``'s column names
+    are then unused).
 
-    Checks every value is finite and physically possible, and the units against gravity (accelerometer)
-    and against gravity's turning (gyroscope); RecordingError (one line) otherwise. Only the needed columns
-    are read, as float32, so a week at 50 Hz fits in about one copy of its samples.
+    Checks every value is finite and physically possible, and each sensor's units against gravity
+    (accelerometer) and against gravity's turning (gyroscope); RecordingError (one line) otherwise. Only the
+    needed columns are read, as float32, so a week at 50 Hz fits in about one copy of its samples.
     """
     fmt, path = fmt or RecordingFormat(), Path(path)
-    try:
-        joint = placement_to_joint(placement)
-    except ValueError as err:
-        raise RecordingError(str(err)) from None
+    groups = _sensor_formats(placement, fmt)
+    joints = tuple(_joint(name) for name, _ in groups)
     peek = _read_table(path, nrows=PEEK_ROWS)
-    plan = _plan_columns(peek.frame, fmt)
-    if fmt.fps is None and peek.fps_hint and plan.time is None:
+    flags = ("--acc-cols", "--gyro-cols") if isinstance(placement, str) else ("--placement",) * 2
+    plans = [_plan_columns(peek.frame, f, flags) for _, f in groups]
+    _check_groups(groups, joints, plans)
+    if fmt.fps is None and peek.fps_hint and plans[0].time is None:
         fmt = replace(fmt, fps=peek.fps_hint)  # a rate stated above the header (ActiGraph)
-    sensors = plan.sensor_names()
-    table = _read_table(path, usecols=[c for c in [plan.time, *sensors] if c], float32=tuple(sensors))
+    sensors = [c for plan in plans for c in plan.sensor_names()]
+    table = _read_table(path, usecols=[c for c in [plans[0].time, *sensors] if c], float32=tuple(sensors))
     header = table.header_line if path.name.lower().endswith(CSV_SUFFIXES) else None
     df = table.frame
     if len(df) < 2:
         raise RecordingError(f"{path}: has {len(df)} data rows; a recording needs many samples")
     t, start_time = _times_seconds(df, fmt)
     _check_time(t)
-    has_gyro = plan.gyro is not None
-    raw = _sensor_matrix(df, plan)  # the frame's columns are moved into it one by one
+    fps = _median_rate(t)
+    raw = np.zeros((6 * len(plans), len(df)), dtype=np.float32)  # each frame column is moved in, then dropped
+    units, warnings = [], []
+    for k, ((name, _), plan) in enumerate(zip(groups, plans)):
+        try:
+            unit, notes = _read_sensor(df, plan, raw[6 * k:6 * k + 6], t, fps, fmt, header)
+        except RecordingError as err:
+            raise RecordingError(f"sensor {name}: {err}" if len(plans) > 1 else str(err)) from None
+        units.append(unit)
+        warnings += [f"{name}: {n}" if len(plans) > 1 else n for n in plan.warnings + notes]
     del df, table
+    x, fps, segments = _uniform(t, raw.T, fmt.max_gap_s)
+    acc_units = units[0] if len(set(units)) == 1 else ", ".join(units)
+    return Recording(x, fps, joints, plans[0].gyro is not None, segments, float(t[0]), str(path), acc_units,
+                     start_time, warnings, tuple(name for name, _ in groups))
+
+
+def _sensor_formats(placement: str | Sequence[SensorColumns], fmt: RecordingFormat
+                    ) -> list[tuple[str, RecordingFormat]]:
+    """(placement, the format reading its columns) per sensor."""
+    if isinstance(placement, str):
+        return [(placement, fmt)]
+    if not placement:
+        raise RecordingError("give at least one sensor (placement and its columns)")
+    return [(g.placement, replace(fmt, acc_cols=tuple(g.acc_cols), gyro_cols=g.gyro_cols and tuple(g.gyro_cols)))
+            for g in placement]
+
+
+def _joint(placement: str) -> int:
+    try:
+        return placement_to_joint(placement)
+    except ValueError as err:
+        raise RecordingError(str(err)) from None
+
+
+def _check_groups(groups: list[tuple[str, RecordingFormat]], joints: tuple[int, ...], plans: list[_Columns]) -> None:
+    """Several sensors: distinct body sites, no column used twice, gyroscopes on all sensors or on none."""
+    names = [name for name, _ in groups]
+    for k, j in enumerate(joints):
+        if j in joints[:k]:
+            other = names[joints.index(j)]
+            raise RecordingError(f"sensors {other!r} and {names[k]!r} are both placed on {JOINT_NAMES[j]}; "
+                                 f"give each sensor a different body site")
+    seen: dict[str, str] = {}
+    for name, plan in zip(names, plans):
+        for col in plan.sensor_names():
+            if col in seen:
+                raise RecordingError(f"column {col} is given to both {seen[col]!r} and {name!r}")
+            seen[col] = name
+    gyro = [plan.gyro is not None for plan in plans]
+    if any(gyro) and not all(gyro):
+        lacking = ", ".join(n for n, g in zip(names, gyro) if not g)
+        raise RecordingError(f"sensor(s) {lacking} have no gyroscope columns but the others do; give gyroscope "
+                             f"columns for every sensor or for none")
+
+
+def _read_sensor(df: pd.DataFrame, plan: _Columns, out: np.ndarray, t: np.ndarray, fps: float,
+                 fmt: RecordingFormat, header: int | None) -> tuple[str, list[str]]:
+    """Move one sensor's columns into ``out`` (6, T) as SI units, checked; returns (acc unit, warnings)."""
+    has_gyro = plan.gyro is not None
+    raw = _sensor_matrix(df, plan, out)
     names = tuple(plan.acc) + (tuple(plan.gyro) if has_gyro else ("-", "-", "-"))
     _check_finite(raw, names, header)
     _fill_short_nan_runs(raw, t, names)
-    fps = _median_rate(t)
-    warnings = list(plan.warnings)
     acc_units, note = _acc_units(raw[:, :3], fmt.acc_units, fps)
-    warnings += [note] if note else []
+    notes = [note] if note else []
     raw[:, :3] *= np.float32(acc_scale(acc_units))
     _check_range(raw[:, :3], names[:3], header, ACC_LIMIT, "m/s^2", "fix or drop that row")
     note = _gyro(raw[:, :3], raw[:, 3:], fmt.gyro_units, has_gyro, fps, names[3:], header)
-    warnings += [note] if note else []
-    x, fps, segments = _uniform(t, raw, fmt.max_gap_s)
-    return Recording(x, fps, joint, has_gyro, segments, float(t[0]), str(path), acc_units, start_time, warnings,
-                     placement)
+    return acc_units, notes + ([note] if note else [])
 
 
 def _acc_units(acc: np.ndarray, given: str | None, fps: float) -> tuple[str, str | None]:
@@ -348,10 +428,9 @@ def _gyro(acc: np.ndarray, gyro: np.ndarray, units: str, has_gyro: bool, fps: fl
         raise RecordingError(str(err)) from None
 
 
-def _sensor_matrix(df: pd.DataFrame, plan: _Columns) -> np.ndarray:
-    """(T, 6) float32 [acc, gyro] (gyro zero when absent), stored column-major; each frame column is dropped
-    once copied, so memory holds about one copy of the samples."""
-    out = np.zeros((6, len(df)), dtype=np.float32)
+def _sensor_matrix(df: pd.DataFrame, plan: _Columns, out: np.ndarray) -> np.ndarray:
+    """Fill ``out`` (6, T) float32 (zeros) with [acc, gyro] (gyro zero when absent) and return its (T, 6)
+    view; each frame column is dropped once copied, so memory holds about one copy of the samples."""
     groups = [(plan.acc, 0, "accelerometer", "--acc-cols"), (plan.gravity, 0, "gravity", "--acc-cols"),
               (plan.gyro, 3, "gyroscope", "--gyro-cols")]
     for cols, first, what, flag in groups:
@@ -414,18 +493,18 @@ def recording_windows(rec: Recording, window_s: float = 10.0, stride_s: float | 
     xs, starts, valid = [], [], []
     for a, b in usable:
         w, s, v = sliding_windows(resample(rec.x[a:b], rec.fps, RATE_HZ), length, stride)
-        xs.append(w)
+        xs.append(w.reshape(*w.shape[:2], len(rec.joints), 6))
         starts.append(a / rec.fps + s / RATE_HZ)
         valid.append(v)
-    x, mask = place_sensors(np.concatenate(xs), rec.joint)
+    x, mask = place_sensors(np.concatenate(xs), rec.joints)
     return CanonicalWindows(x, mask, valid_len=np.concatenate(valid), channel_mask=[True] * 3 + [rec.has_gyro] * 3,
                             start_s=np.concatenate(starts))
 
 
 def describe(rec: Recording) -> str:
     """One line about a recording: duration, rate, placement, channels."""
-    where = JOINT_NAMES[rec.joint] if rec.placement in ("", JOINT_NAMES[rec.joint]) else \
-        f"{rec.placement} (joint {JOINT_NAMES[rec.joint]})"
+    where = ", ".join(JOINT_NAMES[j] if name in ("", JOINT_NAMES[j]) else f"{name} (joint {JOINT_NAMES[j]})"
+                      for j, name in zip(rec.joints, rec.placements or ("",) * len(rec.joints)))
     clock = f", from {rec.start_time.isoformat()}" if rec.start_time is not None else ""
     return (f"{rec.source}: {rec.duration:.1f} s at {rec.fps:.1f} Hz{clock}, {where}, "
             f"acc{' + gyro' if rec.has_gyro else ' only'} (acc units {rec.acc_units}), {len(rec.segments)} segment(s)")

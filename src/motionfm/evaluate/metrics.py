@@ -1,4 +1,4 @@
-"""Classification metrics of the evaluation protocol: accuracy, macro-F1, recall@2."""
+"""Classification metrics of the evaluation protocol: accuracy, macro-F1, recall@2; calibration error."""
 
 from __future__ import annotations
 
@@ -24,3 +24,16 @@ def classification_metrics(y: np.ndarray, scores: np.ndarray) -> dict[str, float
 def confusion(y: np.ndarray, pred: np.ndarray, n_classes: int) -> np.ndarray:
     """(n_classes, n_classes) counts, rows = true class."""
     return confusion_matrix(y, pred, labels=np.arange(n_classes))
+
+
+def calibration_error(y: np.ndarray, proba: np.ndarray, bins: int = 15) -> float:
+    """Expected calibration error of the top-class confidence: sum over equal-width confidence bins of
+    (share of samples) x |accuracy - mean confidence|. y (n,) class indices, proba (n, n_classes) rows summing
+    to 1. 0 for perfectly calibrated probabilities."""
+    confidence, pred = proba.max(axis=1), proba.argmax(axis=1)
+    which = np.minimum((confidence * bins).astype(int), bins - 1)
+    error = 0.0
+    for b in np.unique(which):
+        sel = which == b
+        error += sel.mean() * abs((pred[sel] == y[sel]).mean() - confidence[sel].mean())
+    return float(error)
