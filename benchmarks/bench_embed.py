@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import time
-import types
 
 import numpy as np
 import torch

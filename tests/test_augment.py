@@ -92,3 +92,35 @@ def test_each_named_view_changes_what_runs(batch, names):
 def test_unknown_augmentation_lists_the_known(batch):
     with pytest.raises(ValueError, match="known: scale, reverse, rotate, jitter"):
         augment_view(batch, ["flip"])
+
+
+@pytest.mark.parametrize("p,expected", [(0.0, 0), (1.0, 8)])
+def test_gravity_removal_matches_the_phone_filter(p, expected):
+    """Windows whose acceleration is gravity + motion: removed ones equal motionfm.gravity.remove_gravity
+    (the IIR filter) window by window; the gyroscope is never touched."""
+    from motionfm.augment import random_gravity_removal
+    from motionfm.gravity import remove_gravity
+
+    g = torch.Generator().manual_seed(0)
+    t = torch.arange(200) / 20.0
+    base = torch.zeros(8, 200, 3, 6)
+    base[..., 2] = 9.80665
+    base[..., 0] = 0.5 * torch.sin(2 * torch.pi * 1.5 * t)[None, :, None]
+    base[..., 3:] = torch.randn(8, 200, 3, 3, generator=g)
+    out = random_gravity_removal(base, p, 20.0, generator=torch.Generator().manual_seed(1))
+    changed = (out - base).abs().amax(dim=(1, 2, 3)) > 1e-3
+    assert int(changed.sum()) == expected
+    torch.testing.assert_close(out[..., 3:], base[..., 3:])
+    if expected:
+        ref = remove_gravity(base[..., :3].permute(0, 2, 1, 3).numpy(), 20.0)  # (B, J, T, 3)
+        torch.testing.assert_close(out[..., :3], torch.from_numpy(ref).permute(0, 2, 1, 3), atol=1e-3, rtol=0)
+
+
+def test_gravity_removal_picks_a_share_of_samples():
+    from motionfm.augment import random_gravity_removal
+
+    base = torch.zeros(400, 40, 1, 6)
+    base[..., 2] = 9.80665
+    out = random_gravity_removal(base, 0.3, 20.0, generator=torch.Generator().manual_seed(0))
+    share = ((out - base).abs().amax(dim=(1, 2, 3)) > 1.0).float().mean()
+    assert 0.24 < float(share) < 0.36

@@ -216,3 +216,25 @@ def test_primus_linear_probe_through_the_evaluate_command(tmp_path, dataset):
     assert records[("uci-har", "full-shot")]["accuracy"] > 1 / 6 and records[("uci-har", "full-shot")]["n"] == 200
     assert "skipped" in records[("usc-had", "zero-shot")]  # the PRIMUS run saw USC-HAD: no zero-shot claim
     assert "accuracy" in records[("uci-har", "zero-shot")]
+
+
+@pytest.mark.parametrize("saved,config,ok", [
+    ({"acc_gravity": "removed"}, {}, False),
+    ({}, {"acc_gravity": "removed"}, False),  # results.json from before the key: gravity included
+    ({"max_windows": 200}, {"max_windows": 200}, True),
+    ({"max_windows": 200}, {}, False),
+])
+def test_resume_refuses_results_of_other_data(tmp_path, saved, config, ok):
+    import json
+    from types import SimpleNamespace
+
+    from motionfm.evaluate.benchmark import EvalConfig, run
+
+    (tmp_path / "results.json").write_text(json.dumps({"settings": {"datasets": ["uci-har"], **saved},
+                                                       "records": []}))
+    evaluator = SimpleNamespace(config=EvalConfig(["uci-har"], **config))
+    if ok:
+        assert run(evaluator, [], tmp_path, resume=True) == []
+    else:
+        with pytest.raises(ValueError, match="drop --resume"):
+            run(evaluator, [], tmp_path, resume=True)

@@ -330,3 +330,17 @@ def test_classify_several_sensors_in_one_file(tmp_path):
     assert "torso (joint spine3), right_thigh (joint right_hip), left_thigh (joint left_hip)" in " ".join(result.output.split())
     assert (pd.read_csv(out).label == "walking").mean() > 0.5
     assert len(pd.read_csv(out)) == 30  # 300 s of walking in 10 s windows
+
+
+def test_classify_gravity_free_recording(tmp_path):
+    """The bundled real recording as linear acceleration: read when declared, the model's limit said."""
+    from test_io import linear_example
+
+    path, _ = linear_example(tmp_path)
+    result = runner.invoke(app, ["classify", str(path), "--placement", "waist", "--acc-units", "g",
+                                 "--acc-gravity", "removed", "--labels", "walking,sitting,lying down"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "gravity removed" in text and "pre-trained on acceleration with gravity only" in text
+    refused = runner.invoke(app, ["classify", str(path), "--placement", "waist", "--acc-units", "g"])
+    assert refused.exit_code == 2 and "--acc-gravity removed" in refused.output

@@ -346,3 +346,22 @@ def test_placements_ride_on_the_segment_whose_posture_changes_the_data_show(name
             assert low <= np.median(turns) <= high, (name, k, SENSOR_SEGMENT[joint], other, np.median(turns))
             checked += 1
     assert checked >= 2
+
+
+@pytest.mark.parametrize("name", ["uci-har", "usc-had"])
+def test_gravity_removed_data_sets(dataset, name):
+    """acc_gravity='removed': still windows read ~0 instead of 1 g, the gyroscope is untouched, and the
+    windows are those of the included set with the filter's gravity estimate subtracted (same split, labels)."""
+    from motionfm.har import load_dataset
+
+    with_g = dataset(name)
+    linear = load_dataset(name, show_progress=False, acc_gravity="removed")
+    spec = get_spec(name)
+    still = np.isin(with_g.y, [with_g.class_names.index(c) for c in spec.still_classes])
+    assert np.median(np.linalg.norm(linear.x[still][..., :3].mean(axis=1), axis=-1)) < 0.2
+    assert np.median(np.linalg.norm(with_g.x[still][..., :3].mean(axis=1), axis=-1)) > 9.0
+    np.testing.assert_array_equal(linear.x[..., 3:], with_g.x[..., 3:])
+    np.testing.assert_array_equal(linear.y, with_g.y)
+    np.testing.assert_array_equal(linear.split, with_g.split)
+    with pytest.raises(ValueError, match="unknown acc_gravity"):
+        load_dataset(name, acc_gravity="partly")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from motionfm.io import RecordingError, RecordingFormat, read_recording, recording_windows
+from motionfm.io import RecordingError, RecordingFormat, describe, read_recording, recording_windows
 from motionfm.skeleton import joint_index, placement_to_joint
 
 G = 9.80665
@@ -321,3 +321,45 @@ def test_several_sensors_units_are_checked_per_sensor(tmp_path):
     df[["RL_gx", "RL_gy", "RL_gz"]] *= 180 / np.pi  # one sensor's gyroscope in deg/s, declared rad/s
     with pytest.raises(RecordingError, match="sensor right_thigh: .*deg/s"):
         read_recording(write(df, tmp_path, "deg.csv"), [group(u, s) for u, s in SITES.items()])
+
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples/uci_hapt_subject02.csv"  # real: waist, g, rad/s, 50 Hz
+
+
+def linear_example(tmp_path, names=("ax", "ay", "az")) -> tuple[Path, pd.DataFrame]:
+    """The bundled real recording with gravity removed as a phone would (in g), acc columns renamed to names."""
+    from motionfm.gravity import remove_gravity
+
+    df = pd.read_csv(EXAMPLE)
+    df[["ax", "ay", "az"]] = remove_gravity(df[["ax", "ay", "az"]].to_numpy(), 50.0)
+    return write(df.rename(columns=dict(zip(("ax", "ay", "az"), names))), tmp_path, "linear.csv"), df
+
+
+def test_gravity_free_acceleration_read_when_declared(tmp_path):
+    path, df = linear_example(tmp_path)
+    rec = read_recording(path, "waist", RecordingFormat(acc_units="g", acc_gravity="removed"))
+    assert rec.acc_gravity == "removed" and "gravity removed" in describe(rec)
+    np.testing.assert_allclose(rec.x[:, :3], df[["ax", "ay", "az"]].to_numpy() * G, atol=2e-4)
+    assert any("gyroscope units not checked" in w for w in rec.warnings)
+    with pytest.raises(RecordingError, match="--acc-gravity removed"):  # undeclared: refused, the flag named
+        read_recording(path, "waist", RecordingFormat(acc_units="g"))
+
+
+@pytest.mark.parametrize("file,fmt,message", [
+    ("linear", RecordingFormat(acc_gravity="removed"), "give --acc-units"),
+    ("total", RecordingFormat(acc_units="g", acc_gravity="removed"), "gravity is in the data"),
+    ("linear", RecordingFormat(acc_units="g", acc_gravity="gone"), "unknown --acc-gravity"),
+])
+def test_gravity_free_claims_checked(tmp_path, file, fmt, message):
+    path = linear_example(tmp_path)[0] if file == "linear" else EXAMPLE
+    with pytest.raises(RecordingError, match=message):
+        read_recording(path, "waist", fmt)
+
+
+def test_user_acceleration_alone_is_linear_acceleration(tmp_path):
+    """Core Motion's userAcceleration without its gravity columns: accepted only as gravity-free."""
+    path, _ = linear_example(tmp_path, ("userAcceleration.x", "userAcceleration.y", "userAcceleration.z"))
+    rec = read_recording(path, "waist", RecordingFormat(acc_units="g", acc_gravity="removed"))
+    assert rec.acc_gravity == "removed" and abs(rec.x[:, :3].mean(0)).max() < 0.1
+    with pytest.raises(RecordingError, match="not found"):
+        read_recording(path, "waist", RecordingFormat(acc_units="g"))

@@ -93,3 +93,27 @@ def augment_view(imu: torch.Tensor, names: list[str], generator: torch.Generator
     for name in check_augmentations(names):
         imu = AUGMENTATIONS[name](imu, generator=generator)
     return imu
+
+
+def random_gravity_removal(imu: torch.Tensor, p: float, fps: float,
+                           generator: torch.Generator | None = None) -> torch.Tensor:
+    """With probability ``p`` per sample, replace every joint's acceleration by linear acceleration (minus
+    the low-pass gravity estimate of ``motionfm.gravity``, as phones export it); gyroscopes unchanged.
+
+    imu: (B, T, J, 6) at ``fps`` Hz -> (B, T, J, 6). The estimate runs as a causal convolution with the
+    filter's impulse response over the whole window (started from the first sample, like the filter).
+    """
+    from .gravity import gravity_fir
+
+    _check(imu)
+    b, t, j, _ = imu.shape
+    pick = torch.rand(b, generator=generator, device=imu.device) < p
+    if not pick.any():
+        return imu
+    kernel = torch.as_tensor(gravity_fir(fps, t)[::-1].copy(), dtype=imu.dtype, device=imu.device)
+    acc = imu[pick][..., :3].permute(0, 2, 3, 1).reshape(-1, 1, t)  # (b' * J * 3, 1, T)
+    padded = torch.nn.functional.pad(acc, (t - 1, 0), mode="replicate")
+    gravity = torch.nn.functional.conv1d(padded, kernel.view(1, 1, t)).view(-1, j, 3, t).permute(0, 3, 1, 2)
+    out = imu.clone()
+    out[pick, ..., :3] = imu[pick][..., :3] - gravity
+    return out

@@ -240,6 +240,8 @@ def classify(
                                         "right_ankle=a1,a2,a3 --placement lower_back=b1,b2,b3"),
     acc_units: str = typer.Option(None, "--acc-units", help="g, m/s2 or mg (default: guessed from gravity)"),
     gyro_units: str = typer.Option("rad/s", "--gyro-units", help="rad/s or deg/s (checked against gravity)"),
+    acc_gravity: str = typer.Option("included", "--acc-gravity", help="included (total acceleration), or removed "
+                                    "(linear / user acceleration of phone and watch APIs; needs --acc-units)"),
     window: float = typer.Option(10.0, "--window", help="window length in seconds"),
     stride: float = typer.Option(None, "--stride", help="seconds between window starts (default: --window)"),
     out_csv: Path = typer.Option(None, "--out", help="write per-window predictions to this CSV"),
@@ -268,6 +270,7 @@ def classify(
     _writable(out_csv, "--out")
     _writable(plot, "--plot")
     fmt = _recording_format(time_col, acc_cols, gyro_cols, acc_units, gyro_units, fps)
+    fmt.acc_gravity = acc_gravity
     sensors = _sensors(placement, acc_cols, gyro_cols)
     try:
         rec = read_recording(recording, sensors, fmt)
@@ -350,6 +353,10 @@ def _classify(model: str, rec, names: list[str], window: float, stride: float | 
     from .classify import classify_recording
 
     net = _model(model)  # a missing model is a one-line error before any work
+    trained = getattr(net, "metadata", {}).get("pretrain_config", {}).get("gravity_removal", 0.0)
+    if rec.acc_gravity == "removed" and not trained:
+        warn(f"model {model} was pre-trained on acceleration with gravity only; gravity-free input costs accuracy "
+             f"(README, 'Gravity-free acceleration')")
     total = sum(b - a for a, b in rec.segments) / rec.fps
     with Progress(TextColumn("classifying"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                   TimeRemainingColumn(), console=console, transient=True,
@@ -429,6 +436,8 @@ def evaluate(
     family: Path = typer.Option(None, "--family", help="folder written by motionfm pretrain-family"),
     prompts: str = typer.Option("ensemble", "--prompts", help="leave-one-dataset-out label prompts: ensemble, "
                                 "text-mean or name"),
+    acc_gravity: str = typer.Option("included", "--acc-gravity", help="included, or removed: every data set's "
+                                    "gravity taken out as a phone's linear acceleration is (a test of that input)"),
 ) -> None:
     """Score a model and its baselines with one protocol: results.json, results.md, confusion and few-shot PNGs."""
     from rich.progress import Progress
@@ -455,6 +464,8 @@ def evaluate(
         if set(lists[option]) - set(allowed):
             fail(f"unknown {option}(s) {', '.join(sorted(set(lists[option]) - set(allowed)))}; use {', '.join(allowed)}"
                  + (" or none" if option == "baseline" else ""))
+    if acc_gravity not in ("included", "removed"):
+        fail(f"unknown --acc-gravity {acc_gravity!r}; use included or removed")
     k_shots = _whole_numbers(shots, "--shots")
     for flag, value in (("--seeds", seeds), ("--epochs", epochs), ("--patience", patience), ("--max-steps", max_steps),
                         ("--validate-every", validate_every), ("--batch-size", batch_size)):
@@ -473,7 +484,7 @@ def evaluate(
                         validate_every=validate_every, batch_size=batch_size, lr_head=lr_head, lr_encoder=lr_encoder)
     config = EvalConfig(list(names), lists["setting"], k_shots, seeds, extra, ft, dev,
                         lists["--adapt value"], lists["fine-tune setting"], fine_tune_seeds or None,
-                        lists["--features value"], max_windows=max_windows)
+                        lists["--features value"], max_windows=max_windows, acc_gravity=acc_gravity)
     console.print(f"model {model} on {dev}; baselines: {', '.join(extra) or 'none'}")
     net = _model(model, dev)
     evaluator = Evaluator(net, model, config)
@@ -486,7 +497,10 @@ def evaluate(
             if "skipped" in record and record["setting"] == "zero-shot":
                 console.print(f"[yellow]zero-shot not reported on {record['dataset']}:[/yellow] {record['skipped']}")
             progress.advance(bar)
-        results = run(evaluator, tasks, out_dir, done, resume)
+        try:
+            results = run(evaluator, tasks, out_dir, done, resume)
+        except ValueError as err:
+            fail(str(err))
     _write_report(out_dir, model, results, config.describe(), evaluator.confusions)
 
 

@@ -15,12 +15,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .gravity import ACC_GRAVITY
 from .resampling import resample, sliding_windows
 from .skeleton import JOINT_NAMES, placement_to_joint
 from .tables import (ACC_NAMES, CSV_SUFFIXES, GRAVITY_NAMES, GYRO_NAMES, USER_ACC_NAMES, Table, TableError, find,
                      find_time, find_triplet, read_table)
 from .units import (GRAVITY, GYRO_UNITS, USER_ACC_UNITS, acc_scale, check_acc_unit, check_gyro_unit,
-                    guess_acc_unit, normalise_unit, sample_spans)
+                    guess_acc_unit, normalise_unit, sample_spans, static_magnitude)
 from .windows import RATE_HZ, CanonicalWindows, place_sensors
 
 TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
@@ -49,6 +50,7 @@ class RecordingFormat:
     acc_cols: tuple[str, str, str] = DEFAULT_ACC
     gyro_cols: tuple[str, str, str] | None = DEFAULT_GYRO  # the defaults are optional; others must exist
     acc_units: str | None = None  # 'g' | 'm/s2' | 'mg'; None: guessed from gravity
+    acc_gravity: str = "included"  # 'removed': linear/user acceleration (then acc_units must be given)
     gyro_units: str = "rad/s"
     time_unit: str = "auto"  # 's' | 'ms' | 'us' | 'ns' | 'auto'
     fps: float | None = None  # required when there is no time column
@@ -84,6 +86,7 @@ class Recording:
     start_time: pd.Timestamp | None = None
     warnings: list[str] = field(default_factory=list)
     placements: tuple[str, ...] = ()  # as the user named them (joints are where the model puts them)
+    acc_gravity: str = "included"  # or 'removed' (linear acceleration)
 
     @property
     def duration(self) -> float:
@@ -147,8 +150,9 @@ def _plan_columns(df: pd.DataFrame, fmt: RecordingFormat, flags: tuple[str, str]
     grav = None
     if acc_names == DEFAULT_ACC and find(cols, acc_names) is None:
         user, grav = find_triplet(cols, USER_ACC_NAMES), find_triplet(cols, GRAVITY_NAMES)
-        acc_names = find_triplet(cols, ACC_NAMES) or (user if user and grav else acc_names)
-        grav = grav if user and acc_names == user else None
+        removed = fmt.acc_gravity == "removed"  # then user acceleration is used as it is
+        acc_names = find_triplet(cols, ACC_NAMES) or (user if user and (grav or removed) else acc_names)
+        grav = grav if user and acc_names == user and not removed else None
     _values(df.iloc[:0], acc_names, "accelerometer", flags[0])  # names an absent column
     acc_names = find(cols, acc_names) or acc_names
     used = list(acc_names) + list(grav or ())
@@ -308,6 +312,8 @@ def read_recording(path: str | Path, placement: str | Sequence[SensorColumns],
     needed columns are read, as float32, so a week at 50 Hz fits in about one copy of its samples.
     """
     fmt, path = fmt or RecordingFormat(), Path(path)
+    if fmt.acc_gravity not in ACC_GRAVITY:
+        raise RecordingError(f"unknown --acc-gravity {fmt.acc_gravity!r}; use included or removed")
     groups = _sensor_formats(placement, fmt)
     joints = tuple(_joint(name) for name, _ in groups)
     peek = _read_table(path, nrows=PEEK_ROWS)
@@ -338,7 +344,7 @@ def read_recording(path: str | Path, placement: str | Sequence[SensorColumns],
     x, fps, segments = _uniform(t, raw.T, fmt.max_gap_s)
     acc_units = units[0] if len(set(units)) == 1 else ", ".join(units)
     return Recording(x, fps, joints, plans[0].gyro is not None, segments, float(t[0]), str(path), acc_units,
-                     start_time, warnings, tuple(name for name, _ in groups))
+                     start_time, warnings, tuple(name for name, _ in groups), fmt.acc_gravity)
 
 
 def _sensor_formats(placement: str | Sequence[SensorColumns], fmt: RecordingFormat
@@ -388,11 +394,14 @@ def _read_sensor(df: pd.DataFrame, plan: _Columns, out: np.ndarray, t: np.ndarra
     names = tuple(plan.acc) + (tuple(plan.gyro) if has_gyro else ("-", "-", "-"))
     _check_finite(raw, names, header)
     _fill_short_nan_runs(raw, t, names)
-    acc_units, note = _acc_units(raw[:, :3], fmt.acc_units, fps)
+    removed = fmt.acc_gravity == "removed"
+    acc_units, note = (_linear_acc_units if removed else _acc_units)(raw[:, :3], fmt.acc_units, fps)
     notes = [note] if note else []
     raw[:, :3] *= np.float32(acc_scale(acc_units))
     _check_range(raw[:, :3], names[:3], header, ACC_LIMIT, "m/s^2", "fix or drop that row")
-    note = _gyro(raw[:, :3], raw[:, 3:], fmt.gyro_units, has_gyro, fps, names[3:], header)
+    note = _gyro(raw[:, :3], raw[:, 3:], fmt.gyro_units, has_gyro, fps, names[3:], header, check=not removed)
+    if removed and has_gyro:
+        note = "gyroscope units not checked against gravity's turning (gravity removed): make sure --gyro-units is right"
     return acc_units, notes + ([note] if note else [])
 
 
@@ -408,10 +417,27 @@ def _acc_units(acc: np.ndarray, given: str | None, fps: float) -> tuple[str, str
         raise RecordingError(text if "--acc-units" in text else f"{text} (--acc-units g, m/s2 or mg)") from None
 
 
+def _linear_acc_units(acc: np.ndarray, given: str | None, fps: float) -> tuple[str, str | None]:
+    """(unit, None) for acceleration declared gravity-free: the unit must be given (gravity cannot tell it),
+    and gravity must indeed be absent."""
+    if not given:
+        raise RecordingError("with --acc-gravity removed give --acc-units (g, m/s2 or mg): without gravity the "
+                             "units cannot be told from the data")
+    try:
+        unit = normalise_unit(given, USER_ACC_UNITS, "accelerometer")
+    except ValueError as err:
+        raise RecordingError(f"{err} (--acc-units g, m/s2 or mg)") from None
+    left = static_magnitude(acc, fps) * acc_scale(unit) / GRAVITY
+    if left > 0.5:
+        raise RecordingError(f"--acc-gravity removed, but gravity is in the data (the still part reads "
+                             f"{left:.2f} g in {unit}); drop --acc-gravity removed")
+    return unit, None
+
+
 def _gyro(acc: np.ndarray, gyro: np.ndarray, units: str, has_gyro: bool, fps: float, names: tuple[str, ...],
-          header: int | None) -> str | None:
-    """Convert the gyroscope (T, 3) to rad/s in place and check the declared unit against gravity's turning;
-    returns a warning or None."""
+          header: int | None, check: bool = True) -> str | None:
+    """Convert the gyroscope (T, 3) to rad/s in place and (``check``) check the declared unit against
+    gravity's turning; returns a warning or None."""
     try:
         units = normalise_unit(units, GYRO_UNITS, "gyroscope")
     except ValueError as err:
@@ -422,6 +448,8 @@ def _gyro(acc: np.ndarray, gyro: np.ndarray, units: str, has_gyro: bool, fps: fl
         gyro *= np.float32(np.pi / 180.0)
     hint = "if the gyroscope is in deg/s pass --gyro-units deg/s" if units == "rad/s" else "fix or drop that row"
     _check_range(gyro, names, header, GYRO_LIMIT, "rad/s", hint)
+    if not check:
+        return None
     try:
         return check_gyro_unit(acc, gyro, fps, units)
     except ValueError as err:
@@ -507,4 +535,5 @@ def describe(rec: Recording) -> str:
                       for j, name in zip(rec.joints, rec.placements or ("",) * len(rec.joints)))
     clock = f", from {rec.start_time.isoformat()}" if rec.start_time is not None else ""
     return (f"{rec.source}: {rec.duration:.1f} s at {rec.fps:.1f} Hz{clock}, {where}, "
-            f"acc{' + gyro' if rec.has_gyro else ' only'} (acc units {rec.acc_units}), {len(rec.segments)} segment(s)")
+            f"acc{' + gyro' if rec.has_gyro else ' only'} (acc units {rec.acc_units}"
+            f"{', gravity removed' if rec.acc_gravity == 'removed' else ''}), {len(rec.segments)} segment(s)")

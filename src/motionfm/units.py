@@ -105,7 +105,7 @@ def check_acc_unit(acc: np.ndarray, unit: str, fps: float = 50.0) -> str | None:
     if ratio < 0.2 and not fits:
         raise ValueError(f"with accelerometer units {unit} gravity reads {gravity:.3g} m/s^2 (should be 9.8): the "
                          f"data look like acceleration with gravity removed (linear/user acceleration); give total "
-                         f"acceleration (add the gravity columns)")
+                         f"acceleration (add the gravity columns) or pass --acc-gravity removed")
     if fits:
         raise ValueError(f"with accelerometer units {unit} gravity reads {ratio:.3g} g (should be 1): the data are in "
                          f"{fits[0]}; pass --acc-units {fits[0]}")

@@ -94,6 +94,7 @@ class EvalConfig:
     features: list[str] = field(default_factory=lambda: ["motionfm"])
     probe_cs: tuple[float, ...] = PROBE_CS
     max_windows: int = 0
+    acc_gravity: str = "included"  # 'removed': data sets as linear acceleration (har.load_dataset)
 
     def describe(self) -> dict:
         """The settings a table ran with (JSON-ready)."""
@@ -197,7 +198,7 @@ class Evaluator:
     def data(self, name: str):
         """(WindowSet, train, val, test) of a data set, each split capped at max_windows."""
         if name not in self._data:
-            ws = load_dataset(name, show_progress=False)
+            ws = load_dataset(name, show_progress=False, acc_gravity=self.config.acc_gravity)
             splits = []
             for s in PARTS:
                 idx = np.nonzero(ws.split == s)[0]
@@ -314,7 +315,9 @@ def run(evaluator: Evaluator, tasks: list[Task], out_dir: Path, on_done: Callabl
     there are kept and their tasks skipped.
     """
     path = out_dir / "results.json"
-    results = _records(json.loads(path.read_text())) if resume and path.exists() else []
+    saved = json.loads(path.read_text()) if resume and path.exists() else []
+    _check_same_data(saved, evaluator.config)
+    results = _records(saved)
     done = {_key(r) for r in results}
     for task in tasks:
         if _key(task) in done:
@@ -325,6 +328,15 @@ def run(evaluator: Evaluator, tasks: list[Task], out_dir: Path, on_done: Callabl
             tmp.write_text(json.dumps({"settings": evaluator.config.describe(), "records": results}, indent=1))
         on_done(results[-1])
     return results
+
+
+def _check_same_data(saved: dict | list, config: EvalConfig) -> None:
+    """Refuse to resume results computed on other data (gravity removed or not, another window cap)."""
+    before = saved.get("settings", {}) if isinstance(saved, dict) else {}
+    for key, default in (("acc_gravity", "included"), ("max_windows", 0)):
+        if before and before.get(key, default) != getattr(config, key):
+            raise ValueError(f"results.json was computed with {key}={before.get(key, default)!r}, this run has "
+                             f"{getattr(config, key)!r}; use another --out folder or drop --resume")
 
 
 def _records(saved: dict | list) -> list[dict]:

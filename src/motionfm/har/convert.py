@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from rich.console import Console
 from rich.progress import track
 
+from ..gravity import ACC_GRAVITY, remove_gravity
 from ..paths import cache_dir, data_root
 from ..resampling import resample, sliding_windows
 from ..windows import RATE_HZ
@@ -64,19 +66,34 @@ def windows_from_segments(spec: DatasetSpec, segments: list[Segment], window: in
 
 
 def load_dataset(name: str, root: str | Path | None = None, window_s: float = 10.0, stride_s: float = 5.0,
-                 use_cache: bool = True, show_progress: bool = True) -> WindowSet:
+                 use_cache: bool = True, show_progress: bool = True, acc_gravity: str = "included") -> WindowSet:
     """Windows of a registered data set (see ``motionfm datasets list``) at RATE_HZ (20 Hz).
 
     The first call converts and caches under ``paths.cache_dir('har')``; later calls load the cache. Windows
     are ``window_s`` long, every ``stride_s``; shorter recordings give one window padded by repetition.
+    ``acc_gravity='removed'``: gravity is taken out of each continuous recording at its own rate the way a
+    phone exports linear acceleration (``motionfm.gravity.remove_gravity``) before windowing.
     """
+    if acc_gravity not in ACC_GRAVITY:
+        raise ValueError(f"unknown acc_gravity {acc_gravity!r}; use one of {', '.join(ACC_GRAVITY)}")
     spec, root = get_spec(name), data_root(root)
     files = _source_files(spec, root)
     window, stride = int(round(window_s * RATE_HZ)), int(round(stride_s * RATE_HZ))
-    path = cache_dir("har") / f"{spec.name}-{window}-{stride}-{cache_key(spec, files, window, stride)}.npz"
+    tag = "" if acc_gravity == "included" else "-linear"
+    path = cache_dir("har") / f"{spec.name}-{window}-{stride}{tag}-{cache_key(spec, files, window, stride)}.npz"
     if use_cache and path.exists():
         return WindowSet.load(path)
-    ws = windows_from_segments(spec, list(spec.reader(spec, root)), window, stride, show_progress)
+    segments = list(spec.reader(spec, root))
+    if acc_gravity == "removed":
+        segments = [_without_gravity(seg, spec.rate_hz) for seg in segments]
+    ws = windows_from_segments(spec, segments, window, stride, show_progress)
     if use_cache:
         ws.save(path)
     return ws
+
+
+def _without_gravity(seg: Segment, fps: float) -> Segment:
+    """The segment with each sensor's acceleration (T, S, 0:3) replaced by linear acceleration."""
+    x = seg.x.copy()
+    x[..., :3] = np.moveaxis(remove_gravity(np.moveaxis(x[..., :3], 1, 0), fps), 0, 1)
+    return replace(seg, x=x)
