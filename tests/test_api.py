@@ -141,3 +141,39 @@ def test_input_forms():
         to_canonical(np.where(canon == canon.max(), np.inf, canon))  # canonical windows are checked too
     with pytest.raises(ValueError, match="unknown placement"):
         to_canonical(x, placement="tail")
+
+
+@pytest.mark.parametrize("scale,acc_gravity,message", [
+    (1 / 9.80665, "included", "look like g"),
+    (1000 / 9.80665, "included", "look like mg"),
+    ("linear", "included", "gravity looks removed"),
+    (1.0, "removed", "gravity is in the data"),
+    (1.0, "sideways", "unknown acc_gravity"),
+])
+def test_estimators_check_acceleration_against_gravity(uci, scale, acc_gravity, message):
+    """Real UCI-HAR windows in the wrong units or with gravity taken out are refused, not labelled."""
+    from motionfm.gravity import remove_gravity
+
+    x = uci[3][:20].copy()
+    if scale == "linear":
+        x[..., :3] = remove_gravity(x[..., :3], 20.0)
+    else:
+        x[..., :3] *= scale
+    with pytest.raises(ValueError, match=message):
+        ZeroShotClassifier(labels=["walking", "sitting"], placement="waist", acc_gravity=acc_gravity).fit().predict(x)
+
+
+def test_gravity_free_and_several_sensor_input(uci, dataset):
+    from motionfm.gravity import remove_gravity
+
+    x = uci[3][:20].copy()
+    x[..., :3] = remove_gravity(x[..., :3], 20.0)
+    emb = Embedder(placement="waist", acc_gravity="removed").fit().transform(x)
+    assert emb.shape == (20, 256)
+    ws = dataset("dsads")  # torso, both wrists, both thighs
+    spec_sites = ["torso", "right_wrist", "left_wrist", "right_thigh", "left_thigh"]
+    w = to_canonical(ws.x[:3], placement=spec_sites, acc_gravity="included")
+    assert w.mask.sum(1).tolist() == [5, 5, 5] and w.mask[:, joint_index("right_wrist")].all()
+    np.testing.assert_array_equal(w.x[:, :, joint_index("left_wrist")], ws.x[:3, :, 2])
+    with pytest.raises(ValueError, match="for the 2 placements"):
+        to_canonical(ws.x[:3], placement=["torso", "chest"])

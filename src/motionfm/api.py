@@ -1,7 +1,10 @@
 """scikit-learn style estimators over the pre-trained model.
 
 X is either single-sensor recordings (n, time, 6) — [ax, ay, az] m/s^2 with gravity, [gx, gy, gz] rad/s,
-sampled at ``fps`` and worn at ``placement`` — or canonical windows (n, time, 22, 6) at ``fps`` (resampled to RATE_HZ, 20 Hz).
+sampled at ``fps`` and worn at ``placement`` — several sensors (n, time, S, 6) worn at the S names of
+``placement``, or canonical windows (n, time, 22, 6), at ``fps`` (resampled to RATE_HZ, 20 Hz). Every
+estimator checks the acceleration against ``acc_gravity`` ('included': 9.8 m/s^2 of gravity; 'removed':
+linear acceleration) and refuses data that do not fit (g or mg units, gravity missing or present).
 """
 
 from __future__ import annotations
@@ -18,23 +21,59 @@ from sklearn.utils.validation import check_is_fitted
 from .adapt import embed, fit_probe, label_matrix, macro_f1, minirocket_fit, minirocket_transform
 from .hub import load_model
 from .resampling import resample
+from .gravity import ACC_GRAVITY
 from .skeleton import NUM_JOINTS, placement_to_joint
+from .units import GRAVITY
 from .windows import RATE_HZ, CanonicalWindows, place_sensors
 
 
-def to_canonical(X, fps: float = RATE_HZ, placement: str = "left_wrist") -> CanonicalWindows:
-    """Canonical windows at RATE_HZ from single-sensor (n, T, 6) or canonical (n, T, 22, 6) input at ``fps`` Hz.
+def to_canonical(X, fps: float = RATE_HZ, placement: str | Sequence[str] = "left_wrist",
+                 acc_gravity: str | None = None) -> CanonicalWindows:
+    """Canonical windows at RATE_HZ from input at ``fps`` Hz: single-sensor (n, T, 6) worn at ``placement``,
+    several sensors (n, T, S, 6) worn at the S names in ``placement``, or canonical (n, T, 22, 6) (a joint is
+    present where it is non-zero).
 
-    Single-sensor data is placed at ``placement``; for canonical input a joint is present where it is non-zero.
+    ``acc_gravity`` ('included' or 'removed'): check the acceleration (m/s^2) against that claim (gravity of
+    9.8 m/s^2 in the still part, or none); None: no check.
     """
     X = np.asarray(X, dtype=np.float32)  # finiteness is checked by CanonicalWindows
-    if X.ndim == 4 and X.shape[2:] == (NUM_JOINTS, 6):
-        X = _resample_time(X, fps) if fps != RATE_HZ else X
-        return CanonicalWindows(X, np.abs(X).sum(axis=(1, 3)) > 0)
-    if X.ndim != 3 or X.shape[2] != 6:
+    several = not isinstance(placement, str)
+    if X.ndim == 4 and X.shape[2:] == (NUM_JOINTS, 6) and not several:
+        windows = CanonicalWindows(X, np.abs(X).sum(axis=(1, 3)) > 0)
+    elif several:
+        if X.ndim != 4 or X.shape[2:] != (len(placement), 6):
+            raise ValueError(f"X must be (n, time, {len(placement)}, 6) for the {len(placement)} placements given; "
+                             f"got {X.shape}")
+        windows = CanonicalWindows(*place_sensors(X, [placement_to_joint(p) for p in placement]))
+    elif X.ndim == 3 and X.shape[2] == 6:
+        windows = CanonicalWindows(*place_sensors(X, placement_to_joint(placement)))
+    else:
         raise ValueError(f"X must be (n, time, 6) single-sensor recordings or (n, time, 22, 6) windows; got {X.shape}")
-    joint = placement_to_joint(placement)
-    return CanonicalWindows(*place_sensors(_resample_time(X, fps) if fps != RATE_HZ else X, joint))
+    if acc_gravity is not None:
+        check_gravity(windows, acc_gravity)
+    if fps != RATE_HZ:
+        windows.x = _resample_time(windows.x, fps)
+        windows.valid_len = np.full(len(windows), windows.length)
+    return windows
+
+
+def check_gravity(windows: CanonicalWindows, acc_gravity: str = "included") -> None:
+    """ValueError unless the windows' acceleration fits the claim: the median over windows and worn joints of
+    |time-mean acceleration| is ~9.8 m/s^2 with gravity included (0.6-1.6 g), < 0.5 g with it removed."""
+    if acc_gravity not in ACC_GRAVITY:
+        raise ValueError(f"unknown acc_gravity {acc_gravity!r}; use one of {', '.join(ACC_GRAVITY)}")
+    if not windows.mask.any():
+        return
+    means = np.linalg.norm(windows.x[..., :3].mean(axis=1, dtype=np.float64), axis=-1)  # (n, 22)
+    g = float(np.median(means[windows.mask])) / GRAVITY
+    if acc_gravity == "removed" and g > 0.5:
+        raise ValueError(f"acc_gravity='removed', but gravity is in the data (the windows' mean reads {g:.2f} g); "
+                         f"use acc_gravity='included'")
+    if acc_gravity == "included" and not 0.6 < g < 1.6:
+        hint = (f"the data look like g (multiply by {GRAVITY})" if 0.6 < g * GRAVITY < 1.6 else
+                "the data look like mg (multiply by 0.00980665)" if 0.6 < g * GRAVITY / 1000 < 1.6 else
+                "gravity looks removed: pass acc_gravity='removed'" if g < 0.3 else "check the units and columns")
+        raise ValueError(f"acceleration must be m/s^2 with gravity, but the windows' mean reads {g:.3g} g; {hint}")
 
 
 def _resample_time(X: np.ndarray, fps: float) -> np.ndarray:
@@ -60,15 +99,19 @@ class _Base(BaseEstimator):
             self._loaded_from = self.model
         return self.model_
 
+    def _canonical(self, X) -> CanonicalWindows:
+        return to_canonical(X, self.fps, self.placement, self.acc_gravity)
+
     def _embed(self, X) -> torch.Tensor:
-        return embed(self._model(), to_canonical(X, self.fps, self.placement))
+        return embed(self._model(), self._canonical(X))
 
 
 class Embedder(_Base, TransformerMixin):
     """Windows -> unit-norm embeddings in the shared IMU-text space: transform(X) -> (n, d)."""
 
-    def __init__(self, model: str = "default", fps: float = RATE_HZ, placement: str = "left_wrist") -> None:
-        self.model, self.fps, self.placement = model, fps, placement
+    def __init__(self, model: str = "default", fps: float = RATE_HZ, placement: str | Sequence[str] = "left_wrist",
+                 acc_gravity: str = "included") -> None:
+        self.model, self.fps, self.placement, self.acc_gravity = model, fps, placement, acc_gravity
 
     def fit(self, X=None, y=None) -> Embedder:
         self._model()
@@ -82,8 +125,10 @@ class ZeroShotClassifier(_Base, ClassifierMixin):
     """Classify windows by any label names, with no training: predict(X) -> labels."""
 
     def __init__(self, labels: Sequence[str] = ("walking", "sitting"), synonyms: dict | None = None,
-                 model: str = "default", fps: float = RATE_HZ, placement: str = "left_wrist") -> None:
+                 model: str = "default", fps: float = RATE_HZ, placement: str | Sequence[str] = "left_wrist",
+                 acc_gravity: str = "included") -> None:
         self.labels, self.synonyms, self.model, self.fps, self.placement = labels, synonyms, model, fps, placement
+        self.acc_gravity = acc_gravity
 
     def fit(self, X=None, y=None) -> ZeroShotClassifier:
         """Nothing to learn; builds the label embeddings."""
@@ -132,19 +177,20 @@ class LinearProbeClassifier(_Base, ClassifierMixin):
     (``cache_size`` arrays), so refitting or predicting on the same windows does not run the encoder again.
     """
 
-    def __init__(self, model: str = "default", fps: float = RATE_HZ, placement: str = "left_wrist",
+    def __init__(self, model: str = "default", fps: float = RATE_HZ, placement: str | Sequence[str] = "left_wrist",
                  features: str = "motionfm", C: float | Sequence[float] = 1.0, seed: int = 0, cv: int = 3,
-                 max_iter: int = 500, cache_size: int = 8) -> None:
+                 max_iter: int = 500, cache_size: int = 8, acc_gravity: str = "included") -> None:
         self.model, self.fps, self.placement, self.features = model, fps, placement, features
+        self.acc_gravity = acc_gravity
         self.C, self.seed, self.cv, self.max_iter, self.cache_size = C, seed, cv, max_iter, cache_size
 
     def _encoder_features(self, X) -> np.ndarray:
         """(n, d) raw encoder features of X, from the cache when the same array was seen."""
         X = np.ascontiguousarray(X, dtype=np.float32)
-        key = (self.model, float(self.fps), self.placement, X.shape, hashlib.sha1(X.data).hexdigest())
+        key = (self.model, float(self.fps), str(self.placement), X.shape, hashlib.sha1(X.data).hexdigest())
         cache = self.__dict__.setdefault("_feature_cache", OrderedDict())
         if key not in cache:
-            cache[key] = embed(self._model(), to_canonical(X, self.fps, self.placement), projected=False).numpy()
+            cache[key] = embed(self._model(), self._canonical(X), projected=False).numpy()
             while len(cache) > max(1, self.cache_size):
                 cache.popitem(last=False)
         return cache[key]
@@ -153,7 +199,7 @@ class LinearProbeClassifier(_Base, ClassifierMixin):
         f = self._encoder_features(X)
         if self.features == "motionfm":
             return f
-        rocket = minirocket_transform(to_canonical(X, self.fps, self.placement), fit=self.rocket_)[0]
+        rocket = minirocket_transform(self._canonical(X), fit=self.rocket_)[0]
         return np.concatenate([f, rocket], 1)
 
     def _choose_C(self, f: np.ndarray, codes: np.ndarray) -> float:
@@ -181,7 +227,7 @@ class LinearProbeClassifier(_Base, ClassifierMixin):
         if len(self.classes_) < 2:
             raise ValueError("need at least two classes to fit a classifier")
         if self.features == "motionfm+minirocket":
-            self.rocket_ = minirocket_fit(to_canonical(X, self.fps, self.placement), seed=self.seed)
+            self.rocket_ = minirocket_fit(self._canonical(X), seed=self.seed)
         f = self._features(X)
         self.C_ = self._choose_C(f, codes)
         self.probe_ = fit_probe(f, codes, len(self.classes_), Cs=[self.C_], seed=self.seed, max_iter=self.max_iter)
