@@ -62,8 +62,10 @@ def test_plan_covers_the_grid():
     assert ("default", "fine-tune", "few-shot") not in cells  # fine-tuning only where asked (a CPU schedule)
     few = [t for t in tasks if (t.dataset, t.model, t.adaptation, t.setting) == ("uci-har", "default", "probe", "few-shot")]
     assert sorted({t.k for t in few}) == [1, 2, 3, 5, 10] and len(few) == 15  # k x 3 seeds
-    deterministic = [t for t in tasks if t.setting == "full-shot" and t.adaptation in ("probe", "ridge", "none")]
+    full = [t for t in tasks if t.setting == "full-shot" and t.adaptation in ("probe", "ridge", "none")]
+    deterministic = [t for t in full if t.model != "random-init"]
     assert {t.seed for t in deterministic} == {0}  # fixed features, no sampling: one run, no spread to report
+    assert {t.seed for t in full if t.model == "random-init"} == {0, 1, 2}  # each seed its own random encoder
     assert len({(t.dataset, t.model, t.adaptation, t.setting, t.k, t.seed) for t in tasks}) == len(tasks)
     first_ft = next(i for i, t in enumerate(tasks) if t.adaptation == "fine-tune")
     assert all(t.adaptation == "fine-tune" for t in tasks[first_ft:])  # the costly cells come last
@@ -238,3 +240,28 @@ def test_resume_refuses_results_of_other_data(tmp_path, saved, config, ok):
     else:
         with pytest.raises(ValueError, match="drop --resume"):
             run(evaluator, [], tmp_path, resume=True)
+
+
+@pytest.mark.parametrize("informative,weights", [("embedding", (2.0, 4.0)), ("rocket", (0.25, 0.5))])
+def test_fusion_weight_is_chosen_on_validation(informative, weights):
+    """Fused rows weigh the embedding block by validation macro-F1: an informative embedding beside noise
+    'MiniRocket' features gets a large weight, a noise embedding a small one; test scores follow."""
+    from types import SimpleNamespace
+
+    from motionfm.evaluate.benchmark import Evaluator
+
+    rng = np.random.default_rng(0)
+    y = {part: np.repeat(np.arange(3), 30) for part in ("train", "val", "test")}
+    def block(part, signal, d, copies):  # the class one-hot in ``copies`` x 3 columns, the rest noise
+        f = rng.normal(size=(90, d))
+        if signal:
+            f[:, :3 * copies] += 1.5 * np.tile(np.eye(3)[y[part]], copies)
+        return f
+    ev = Evaluator.__new__(Evaluator)
+    ev._features = {("d", "motionfm", 0): [block(p, informative == "embedding", 16, 1) for p in y],
+                    ("d", "minirocket", 0): [block(p, informative == "rocket", 400, 10) for p in y]}
+    task = Task("d", "default+minirocket", "ridge", "full-shot", None, 0)
+    scores, extra = ev._fused_scores(task, SimpleNamespace(y=y["train"]), SimpleNamespace(y=y["val"]),
+                                     np.arange(90), 3)
+    assert extra["fusion_weight"] in weights
+    assert (scores.argmax(1) == y["test"]).mean() > 0.6

@@ -186,14 +186,19 @@ def minirocket_transform(*parts: CanonicalWindows, fit: Rocket | None = None, se
     return [np.asarray(fit.transform.transform(fit.channels(p)), dtype=np.float32) for p in parts]
 
 
-def fuse_features(embedding: np.ndarray, rocket: np.ndarray, reference: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+FUSION_WEIGHTS = (0.25, 0.5, 1.0, 2.0, 4.0)  # embedding block's share of variance vs MiniRocket's, chosen on validation
+
+
+def fuse_features(embedding: np.ndarray, rocket: np.ndarray, reference: tuple[np.ndarray, np.ndarray],
+                  weight: float = 1.0) -> np.ndarray:
     """(n, d_e + d_r): each block standardised by the ``reference`` (embedding, rocket) features' statistics
-    (training inputs, no labels), the embedding block scaled by sqrt(d_r / d_e) so both carry equal variance."""
+    (training inputs, no labels), the embedding block scaled by sqrt(weight d_r / d_e) so it carries ``weight``
+    times the variance of the MiniRocket block (1: equal)."""
     out = []
     for block, ref in zip((embedding, rocket), reference):
         mu, sd = ref.mean(0), ref.std(0)
         out.append((block - mu) / np.where(sd > 0, sd, 1.0))
-    out[0] *= np.sqrt(rocket.shape[1] / embedding.shape[1])
+    out[0] *= np.sqrt(weight * rocket.shape[1] / embedding.shape[1])
     return np.concatenate(out, 1).astype(np.float32)
 
 

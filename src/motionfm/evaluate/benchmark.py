@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..adapt import (PROBE_CS, FineTuneConfig, Probe, embed, few_shot_indices, fine_tune, fit_probe, fuse_features,
-                     label_matrix, minirocket_transform, predict_logits)
+from ..adapt import (FUSION_WEIGHTS, PROBE_CS, FineTuneConfig, embed, few_shot_indices, fine_tune, fit_probe,
+                     fuse_features, label_matrix, macro_f1, minirocket_transform, predict_logits)
 from ..atomic import atomic_path
 from ..har import WindowSet, get_spec, load_dataset
 from ..models import ImuTextModel, create_model
@@ -119,8 +119,8 @@ def _seeds(setting: str, adaptation: str, model: str, config: EvalConfig) -> ran
         return range(1)
     if adaptation == "fine-tune":
         return range(config.fine_tune_seeds or config.seeds)
-    if setting == "full-shot":  # probe / ridge on fixed features (random-init: the seed-0 encoder's): deterministic
-        return range(1)
+    if setting == "full-shot" and model != "random-init":  # probe / ridge on fixed features: deterministic
+        return range(1)  # (random-init: each seed is its own random encoder)
     return range(config.seeds)
 
 
@@ -213,21 +213,34 @@ class Evaluator:
             self._random[seed] = create_model(self.model.config).to(self.config.device).eval()
         return self._random[seed]
 
-    def features(self, dataset: str, kind: str) -> list[np.ndarray]:
+    def features(self, dataset: str, kind: str, seed: int = 0) -> list[np.ndarray]:
         """[train, val, test] features of a data set, computed once: 'motionfm' (raw encoder features),
-        'random-init' (the seed-0 random encoder's), 'minirocket', 'motionfm+minirocket' (concatenated)."""
-        if (dataset, kind) not in self._features:
+        'random-init' (the raw features of the random encoder drawn with ``seed``), 'minirocket'."""
+        key = (dataset, kind, seed if kind == "random-init" else 0)
+        if key not in self._features:
             _, *parts = self.data(dataset)
             if kind in ("motionfm", "random-init"):
-                net = self.model if kind == "motionfm" else self.random_init(0)
+                net = self.model if kind == "motionfm" else self.random_init(seed)
                 feats = [embed(net, p, projected=False).numpy() for p in parts]
-            elif kind == "minirocket":
-                feats = minirocket_transform(*parts)
             else:
-                emb, rocket = self.features(dataset, "motionfm"), self.features(dataset, "minirocket")
-                feats = [fuse_features(e, r, (emb[0], rocket[0])) for e, r in zip(emb, rocket)]
-            self._features[dataset, kind] = feats
-        return self._features[dataset, kind]
+                feats = minirocket_transform(*parts)
+            self._features[key] = feats
+        return self._features[key]
+
+    def _fused_scores(self, task: Task, train: CanonicalWindows, val: CanonicalWindows, chosen: np.ndarray,
+                      n_classes: int) -> tuple[np.ndarray, dict]:
+        """Ridge on the fused embedding + MiniRocket features, the embedding block's weight chosen by macro-F1
+        on the validation subjects (ties: the smaller weight); test scores and the weight."""
+        emb, rocket = self.features(task.dataset, "motionfm"), self.features(task.dataset, "minirocket")
+        best = (-1.0, FUSION_WEIGHTS[0], None)
+        for weight in FUSION_WEIGHTS:
+            f_train, f_val, f_test = (fuse_features(e, r, (emb[0], rocket[0]), weight) for e, r in zip(emb, rocket))
+            clf_scores = ridge_scores(f_train[chosen], train.y[chosen], np.concatenate([f_val, f_test]), n_classes,
+                                      scale=False)
+            f1 = macro_f1(val.y, clf_scores[:len(f_val)])
+            if f1 > best[0]:
+                best = (f1, weight, clf_scores[len(f_val):])
+        return best[2], {"fusion_weight": best[1]}
 
     def _chosen(self, task: Task, train: CanonicalWindows) -> np.ndarray:
         return few_shot_indices(train.y, task.k, task.seed) if task.setting == "few-shot" else np.arange(len(train.y))
@@ -240,14 +253,14 @@ class Evaluator:
         chosen = self._chosen(task, train)
         if task.model == "majority":
             return self._record(task, test.y, majority_scores(train.y[chosen], len(test.y), n_classes))
-        if task.adaptation == "ridge":  # MiniRocket's classifier, on its features or the fused ones
-            kind = "minirocket" if task.model == "minirocket" else "motionfm+minirocket"
-            f_train, _, f_test = self.features(task.dataset, kind)
-            scores = ridge_scores(f_train[chosen], train.y[chosen], f_test, n_classes, scale=kind == "minirocket")
-            return self._record(task, test.y, scores)
+        if task.adaptation == "ridge" and task.model == "minirocket":  # MiniRocket's own classifier
+            f_train, _, f_test = self.features(task.dataset, "minirocket")
+            return self._record(task, test.y, ridge_scores(f_train[chosen], train.y[chosen], f_test, n_classes))
+        if task.adaptation == "ridge":  # the same classifier on the fused features
+            return self._record(task, test.y, *self._fused_scores(task, train, val, chosen, n_classes))
         if task.adaptation == "probe":
             kind = "motionfm" if task.model == self.name else "random-init"
-            f_train, f_val, f_test = self.features(task.dataset, kind)
+            f_train, f_val, f_test = self.features(task.dataset, kind, task.seed)
             probe = fit_probe(f_train[chosen], train.y[chosen], n_classes, f_val, val.y, self.config.probe_cs,
                               seed=task.seed)
             scores = probe.scores(f_test)
@@ -259,14 +272,13 @@ class Evaluator:
 
     def _fine_tune(self, task: Task, chosen_windows: CanonicalWindows, val: CanonicalWindows,
                    test: CanonicalWindows, chosen: np.ndarray, n_classes: int) -> tuple[np.ndarray, dict]:
-        """LP-FT; the LP head of the pre-trained model comes from its cached features."""
+        """LP-FT; the LP head comes from the network's cached raw features (each random encoder's too)."""
         ft = FineTuneConfig(**{**self.config.finetune.__dict__, "seed": task.seed})
-        net = self.model if task.model == self.name else self.random_init(task.seed)
-        probe: Probe | None = None  # the LP step on cached features where they are this network's
-        if task.model == self.name or task.seed == 0:
-            f_train, f_val, _ = self.features(task.dataset, "motionfm" if task.model == self.name else "random-init")
-            probe = fit_probe(f_train[chosen], chosen_windows.y, n_classes, f_val, val.y, self.config.probe_cs,
-                              seed=task.seed)
+        ours = task.model == self.name
+        net = self.model if ours else self.random_init(task.seed)
+        f_train, f_val, _ = self.features(task.dataset, "motionfm" if ours else "random-init", task.seed)
+        probe = fit_probe(f_train[chosen], chosen_windows.y, n_classes, f_val, val.y, self.config.probe_cs,
+                          seed=task.seed)
         clf = fine_tune(net, chosen_windows, val, n_classes, ft, probe=probe)
         return predict_logits(clf, test).numpy(), {"steps": clf.steps_run, "best_step": clf.best_step}
 
