@@ -9,7 +9,6 @@ estimate is a causal 3rd-order Butterworth low-pass at ``GRAVITY_CUTOFF_HZ``, st
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import butter, sosfilt, sosfilt_zi
 
 GRAVITY_CUTOFF_HZ = 0.3
 ACC_GRAVITY = ("included", "removed")  # what an accelerometer's values hold
@@ -19,6 +18,8 @@ def gravity_estimate(acc: np.ndarray, fps: float, cutoff_hz: float = GRAVITY_CUT
     """Low-pass estimate of gravity along the time axis: acc (..., T, 3) in any unit at ``fps`` Hz -> same shape."""
     if not 0 < cutoff_hz < fps / 2:
         raise ValueError(f"cutoff {cutoff_hz} Hz must lie between 0 and half the rate ({fps / 2:g} Hz)")
+    from scipy.signal import butter, sosfilt, sosfilt_zi  # lazy: scipy.signal costs ~0.5 s to import
+
     acc = np.asarray(acc, dtype=np.float64)
     sos = butter(3, cutoff_hz, fs=fps, output="sos")
     zi = sosfilt_zi(sos)  # (sections, 2): the state of a filter that has seen a constant 1 forever
@@ -37,6 +38,8 @@ def gravity_fir(fps: float, taps: int, cutoff_hz: float = GRAVITY_CUTOFF_HZ) -> 
     """The low-pass gravity estimate's impulse response, first ``taps`` samples (taps,), scaled to unit sum
     (a constant passes exactly): convolved causally with a signal padded by its first sample, it gives
     gravity_estimate up to the truncated tail (1e-4 of gravity at 10 s, 20 Hz)."""
+    from scipy.signal import butter, sosfilt
+
     sos = butter(3, cutoff_hz, fs=fps, output="sos")
     impulse = np.zeros(taps)
     impulse[0] = 1.0
