@@ -92,3 +92,14 @@ def test_each_named_view_changes_what_runs(batch, names):
 def test_unknown_augmentation_lists_the_known(batch):
     with pytest.raises(ValueError, match="known: scale, reverse, rotate, jitter"):
         augment_view(batch, ["flip"])
+
+
+@pytest.mark.parametrize("lengths", [[50, 50], [1, 50], [7, 23]])
+def test_time_reverse_within_the_valid_part_keeps_padding_in_place(batch, lengths):
+    x, n = batch[:2], torch.tensor(lengths)
+    out = time_reverse(x, valid_len=n)
+    for i, k in enumerate(lengths):
+        torch.testing.assert_close(out[i, :k], time_reverse(x[i:i + 1, :k])[0])  # the valid part, reversed
+        torch.testing.assert_close(out[i, k:], x[i, k:] * torch.tensor([1.0] * 3 + [-1.0] * 3))  # stays at the end
+    torch.testing.assert_close(time_reverse(out, valid_len=n), x)
+    torch.testing.assert_close(augment_view(x, ["reverse"], valid_len=n), out)

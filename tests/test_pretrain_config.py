@@ -16,11 +16,14 @@ def test_config_files_round_trip(tmp_path):
     assert loaded.steps == 3 and loaded.model.encoder == "small"
 
 
-@pytest.mark.parametrize("file", ["default.yaml", "primus.yaml", "unimts-reference.yaml"])
-def test_shipped_configs_load(file):
+@pytest.mark.parametrize("file, gyro_dropout", [("default.yaml", 0.2), ("primus.yaml", 0.2), ("sim-only.yaml", 0.2),
+                                                ("unimts-reference.yaml", 0.0)])
+def test_shipped_configs_load(file, gyro_dropout):
     from pathlib import Path
-    cfg = PretrainConfig.from_file(Path(__file__).resolve().parents[1] / "configs" / file)
+    path = Path(__file__).resolve().parents[1] / "configs" / file
+    cfg = PretrainConfig.from_file(path)
     assert cfg.model.arch == cfg.recipe_record().architecture
+    assert "gyro_dropout" in yaml.safe_load(path.read_text()) and cfg.gyro_dropout == gyro_dropout  # stated, not implied
 
 
 @pytest.mark.parametrize("data, message", [
@@ -34,6 +37,8 @@ def test_shipped_configs_load(file):
     ({"primus": {"queue_size": "big"}}, "primus.queue_size must be an integer"),
     ({"steps": 0}, "steps must be at least 1"),
     ({"real_fraction": 1.5}, "real_fraction must be between 0 and 1"),
+    ({"gyro_dropout": -0.1}, "gyro_dropout must be between 0 and 1"),
+    ({"gyro_dropout": "often"}, "gyro_dropout must be a number"),
     ({"lr": "fast"}, "lr must be a number"),
     ({"real_datasets": ["nope"]}, "unknown data set 'nope'"),
     ({"motion_corpora": ["amass"]}, "unknown motion corpus 'amass'"),

@@ -35,7 +35,7 @@ def model_inputs(windows: CanonicalWindows, index: slice | np.ndarray, device: t
                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """(x, mask, valid_len, channel_mask) of the windows at ``index`` as tensors on ``device``: the
     arguments of every encoder, model and Classifier forward."""
-    return tuple(torch.as_tensor(a[index], device=device)
+    return tuple(torch.as_tensor(np.ascontiguousarray(a[index]), device=device)  # copies only broadcast rows
                  for a in (windows.x, windows.mask, windows.valid_len, windows.channel_mask))
 
 
