@@ -1,11 +1,14 @@
-"""Zero-shot accuracy with and without the gyroscope (issue 12 item 7), on one data set's test subjects.
+"""Zero-shot accuracy with and without the gyroscope (issue 12 item 7), and with padding read or ignored
+(item 6), on one data set's test subjects.
 
     python benchmarks/acc_only_gap.py                          # bundled model, UCI-HAR test split
-    python benchmarks/acc_only_gap.py --model runs/x --dataset uci-har --max-windows 0
+    python benchmarks/acc_only_gap.py --model runs/x --dataset wharf --max-windows 0
 
-The same windows are scored twice in one run: acc+gyro as recorded, then acc-only (gyro channels zeroed and
-marked absent in ``channel_mask``, which code before the channel-presence change ignores, so the script runs
-on either version). Prints accuracy and macro-F1 (%) of each and the gap in points.
+The same windows are scored in one run: acc+gyro as recorded, then acc-only (gyro channels zeroed and marked
+absent in ``channel_mask``); each once with their ``valid_len`` (padding ignored by the encoder) and, when
+some windows are padded, once with valid_len = T (the repeated padding read as signal, what code before
+issue 12 item 6 did). Code before these changes ignores both fields, so the script runs on either version.
+Prints accuracy and macro-F1 (%) of each and the acc+gyro - acc-only gap in points.
 """
 
 from __future__ import annotations
@@ -30,6 +33,11 @@ def acc_only(w: CanonicalWindows) -> CanonicalWindows:
     return CanonicalWindows(x, w.mask, w.y, w.valid_len, channels, w.start_s)
 
 
+def padding_read(w: CanonicalWindows) -> CanonicalWindows:
+    """The same windows with every sample counted as real (valid_len = T): padding reaches the encoder."""
+    return CanonicalWindows(w.x, w.mask, w.y, None, w.channel_mask, w.start_s)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--model", default="default")
@@ -43,14 +51,19 @@ def main() -> None:
         idx = idx[np.linspace(0, len(idx) - 1, args.max_windows).round().astype(int)]
     test = ws.canonical(idx)
     labels = label_matrix(model, ws.class_names, spec.synonyms)
-    rows = {}
-    for name, windows in (("acc+gyro", test), ("acc-only", acc_only(test))):
-        scores = (embed(model, windows, batch_size=64) @ labels.T).numpy()
-        rows[name] = classification_metrics(windows.y, scores)
-        print(f"{spec.name} zero-shot {name:<8} accuracy {100 * rows[name]['accuracy']:5.1f} %  "
-              f"macro-F1 {100 * rows[name]['macro_f1']:5.1f} %  (n = {len(windows)})")
-    gap = 100 * (rows["acc+gyro"]["accuracy"] - rows["acc-only"]["accuracy"])
-    print(f"gap (acc+gyro - acc-only): {gap:.1f} accuracy points")
+    padded = int((test.valid_len < test.length).sum())
+    print(f"{spec.name}: {len(test)} test windows, {padded} padded (valid_len < {test.length}), "
+          f"gyro {'recorded' if test.channel_mask[:, 3:].all() else 'absent'}")
+    variants = [("valid_len", lambda w: w)] + [("padding read", padding_read)] * bool(padded)
+    for padding, view in variants:
+        rows = {}
+        for name, windows in (("acc+gyro", view(test)), ("acc-only", view(acc_only(test)))):
+            scores = (embed(model, windows, batch_size=64) @ labels.T).numpy()
+            rows[name] = classification_metrics(windows.y, scores)
+            print(f"  zero-shot {name:<8} {padding:<12} accuracy {100 * rows[name]['accuracy']:5.1f} %  "
+                  f"macro-F1 {100 * rows[name]['macro_f1']:5.1f} %")
+        gap = 100 * (rows["acc+gyro"]["accuracy"] - rows["acc-only"]["accuracy"])
+        print(f"  gap (acc+gyro - acc-only, {padding}): {gap:.1f} accuracy points")
 
 
 if __name__ == "__main__":

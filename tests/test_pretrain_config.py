@@ -11,6 +11,7 @@ def test_config_files_round_trip(tmp_path):
                                     "real_datasets": ["usc-had"], "steps": 6})
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg.to_dict()))
     assert PretrainConfig.from_file(tmp_path / "c.yaml") == cfg
+    assert cfg.to_dict()["gyro_dropout"] == 0.2  # new runs record their gyro dropout (the default)
     (tmp_path / "c.json").write_text('{"steps": 3, "model": {"encoder": "small"}}')
     loaded = PretrainConfig.from_file(tmp_path / "c.json")
     assert loaded.steps == 3 and loaded.model.encoder == "small"
