@@ -77,7 +77,8 @@ class PrimusModel(ImuTextModel):
         if w.ss:
             if x_aug is None:
                 raise ValueError("the self-supervised term needs the augmented view x_aug")
-            terms["ss"] = nt_xent(self.ss_head(h), self.ss_head(self.encoder(x_aug, mask, valid_len, channel_mask)), w.ss_temperature)
+            h_aug = self.encoder(x_aug, mask, valid_len, channel_mask)
+            terms["ss"] = nt_xent(self.ss_head(h), self.ss_head(h_aug), w.ss_temperature)
         if w.mm:
             terms["mm"] = self.loss(imu, self.embed_text(text_features), ids)
             if self._video_ok(video, has_video):
