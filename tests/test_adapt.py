@@ -191,3 +191,46 @@ def test_label_matrix_prompt_modes_known_values(labels, synonyms):
                               label_matrix(model, labels, synonyms, prompts="ensemble"), atol=1e-4)
     with pytest.raises(ValueError, match="unknown prompts 'all'"):
         label_matrix(model, labels, prompts="all")
+
+
+def _with_other_padding(windows: CanonicalWindows, valid: np.ndarray, seed: int = 0) -> tuple[CanonicalWindows, ...]:
+    """The windows with valid lengths ``valid``, twice: padding as given, and padding replaced by loud noise."""
+    noisy = windows.x.copy()
+    rng = np.random.default_rng(seed)
+    for i, n in enumerate(valid):
+        noisy[i, n:] = rng.normal(0, 30, noisy[i, n:].shape) * windows.mask[i][None, :, None]
+    return tuple(CanonicalWindows(x, windows.mask, windows.y, valid) for x in (windows.x, noisy))
+
+
+@pytest.mark.parametrize("projected", [True, False])
+def test_embed_reads_only_the_valid_samples(projected):
+    model = load_model("default")
+    windows = _synthetic(4)
+    valid = np.tile([20, 60, 200], 4)
+    a, b = _with_other_padding(windows, valid)
+    torch.testing.assert_close(embed(model, a, projected=projected), embed(model, b, projected=projected),
+                               rtol=0, atol=1e-6)
+    assert torch.equal(embed(model, windows), embed(model, CanonicalWindows(windows.x, windows.mask, windows.y,
+                                                                            np.full(12, 200), [True] * 6)))
+
+
+def test_embed_and_classifier_use_channel_presence():
+    model = load_model("default")
+    windows = _synthetic(4)
+    loud = windows.x.copy()
+    loud[..., 3:] = 50.0 * windows.mask[:, None, :, None]  # gyro content that must not matter once marked absent
+    acc = [True] * 3 + [False] * 3
+    quiet, noisy = (CanonicalWindows(x, windows.mask, windows.y, channel_mask=acc) for x in (windows.x, loud))
+    torch.testing.assert_close(embed(model, quiet), embed(model, noisy), rtol=0, atol=1e-6)
+    net = Classifier(model, 3)
+    torch.testing.assert_close(predict_logits(net, quiet), predict_logits(net, noisy), rtol=0, atol=1e-5)
+    assert not torch.allclose(predict_logits(net, noisy), predict_logits(net, CanonicalWindows(loud, windows.mask)))
+
+
+def test_predict_logits_and_fine_tune_read_only_the_valid_samples():
+    model = ImuTextModel(ModelConfig(encoder="tiny"))
+    windows = _synthetic(4)
+    a, b = _with_other_padding(windows, np.tile([20, 60, 200], 4))
+    net = fine_tune(model, a, a, 3, FineTuneConfig(batch_size=6, min_steps=2, max_steps=2, validate_every=1))
+    other = fine_tune(model, b, b, 3, FineTuneConfig(batch_size=6, min_steps=2, max_steps=2, validate_every=1))
+    torch.testing.assert_close(predict_logits(net, a), predict_logits(other, b), rtol=1e-5, atol=1e-5)

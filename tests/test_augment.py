@@ -124,3 +124,14 @@ def test_gravity_removal_picks_a_share_of_samples():
     out = random_gravity_removal(base, 0.3, 20.0, generator=torch.Generator().manual_seed(0))
     share = ((out - base).abs().amax(dim=(1, 2, 3)) > 1.0).float().mean()
     assert 0.24 < float(share) < 0.36
+
+
+@pytest.mark.parametrize("lengths", [[50, 50], [1, 50], [7, 23]])
+def test_time_reverse_within_the_valid_part_keeps_padding_in_place(batch, lengths):
+    x, n = batch[:2], torch.tensor(lengths)
+    out = time_reverse(x, valid_len=n)
+    for i, k in enumerate(lengths):
+        torch.testing.assert_close(out[i, :k], time_reverse(x[i:i + 1, :k])[0])  # the valid part, reversed
+        torch.testing.assert_close(out[i, k:], x[i, k:] * torch.tensor([1.0] * 3 + [-1.0] * 3))  # stays at the end
+    torch.testing.assert_close(time_reverse(out, valid_len=n), x)
+    torch.testing.assert_close(augment_view(x, ["reverse"], valid_len=n), out)

@@ -303,3 +303,145 @@ def test_models_import_nothing_from_training_code():
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom):
                 assert not any(t in (node.module or "") for t in training), f"{path.name} imports {node.module}"
+
+
+# --- padding (valid_len) and channel presence (channel_mask), issue 12 items 6 and 7 -----------------------
+
+from motionfm.models.presence import MISSING  # noqa: E402
+
+
+def _encoder(name: str, seed: int = 0) -> torch.nn.Module:
+    """A non-trivial encoder of a named config: ST-GCN with random BN statistics, or PRIMUS."""
+    if name.startswith("primus"):
+        torch.manual_seed(seed)
+        return PrimusEncoder(primus_config(name))
+    return _random_model(name, seed)
+
+
+def _windows(lengths, t: int = 200, seed: int = 0):
+    """Windows (B, T, 22, 6) on joints 0 and 17, and a copy whose padding (after each valid length) differs."""
+    g = torch.Generator().manual_seed(seed)
+    mask = torch.zeros(len(lengths), 22, dtype=torch.bool)
+    mask[:, [0, 17]] = True
+    x = torch.randn(len(lengths), t, 22, 6, generator=g) * mask[:, None, :, None]
+    other = x.clone()
+    for i, n in enumerate(lengths):
+        other[i, n:] = 50 * torch.randn(t - n, 22, 6, generator=g) * mask[i, None, :, None]
+    return x, other, mask, torch.tensor(lengths)
+
+
+ENCODERS = ["tiny", "small", "small-sparse", "primus-tiny", "primus"]
+
+
+@pytest.mark.parametrize("name", ENCODERS)
+@pytest.mark.parametrize("train", [False, True])
+def test_padding_carries_no_signal(name, train):
+    enc = _encoder(name).train(train)
+    x, other, mask, lengths = _windows([1, 7, 37, 120, 199, 200] if "primus" not in name else [20, 49, 50, 77, 200])
+    with torch.no_grad():
+        a, b = enc(x, mask, lengths), enc(other, mask, lengths)
+    torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
+    assert not torch.allclose(enc(x, mask), enc(other, mask))  # without valid_len the padding is read
+
+
+@pytest.mark.parametrize("name", ENCODERS)
+def test_padded_window_equals_its_valid_part(name):
+    """In eval mode a padded window with valid_len gives the embedding of the truncated window (PRIMUS: valid
+    parts of at least its shortest input, 50 samples at 20 Hz)."""
+    enc = _encoder(name).eval()
+    lengths = [50, 61, 133, 200] if "primus" in name else [3, 18, 61, 133, 200]
+    x, _, mask, lens = _windows(lengths, seed=1)
+    with torch.no_grad():
+        padded = enc(x, mask, lens)
+        alone = torch.cat([enc(x[i:i + 1, :n], mask[i:i + 1]) for i, n in enumerate(lengths)])
+    torch.testing.assert_close(padded, alone, rtol=1e-5, atol=1e-6)
+
+
+def test_primus_tiles_a_valid_part_shorter_than_its_shortest_input():
+    enc = _encoder("primus-tiny").eval()
+    assert enc.config.min_input() == 50  # 123 samples at 50 Hz = 2.46 s = 50 samples at 20 Hz
+    x, _, mask, _ = _windows([20], seed=2)
+    tiled = x[:, torch.arange(50) % 20]  # 1 s repeated up to 2.5 s, as the loaders pad
+    with torch.no_grad():
+        torch.testing.assert_close(enc(x, mask, torch.tensor([20])), enc(tiled, mask), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ENCODERS)
+@pytest.mark.parametrize("train", [False, True])
+def test_full_windows_and_all_channels_change_nothing(name, train):
+    enc = _encoder(name).train(train)
+    x, _, mask, _ = _windows([200, 200, 200])
+    with torch.no_grad():
+        torch.manual_seed(0)
+        ref = enc(x, mask)
+        new = enc(x, mask, torch.full((3,), 200), torch.ones(3, 6, dtype=torch.bool))
+    assert torch.equal(ref, new)  # the unmasked path, bit for bit
+
+
+def test_bundled_weights_unchanged_with_valid_len_and_channels():
+    from motionfm.hub import load_model
+
+    model = load_model("default")
+    assert torch.equal(getattr(model.encoder, MISSING), torch.zeros(22, 6))  # filled on load: not in the file
+    x, _, mask, _ = _windows([200] * 4, seed=3)
+    with torch.no_grad():
+        new = model.encoder(x, mask, torch.full((4,), 200), torch.ones(6, dtype=torch.bool))
+        ref = einsum_reference(model.encoder, x, mask)  # the forward before these changes
+        acc_only = model.encoder(x, mask, None, torch.tensor([True] * 3 + [False] * 3))
+        zeroed = x.clone()
+        zeroed[..., 3:] = 0
+        old_acc_only = einsum_reference(model.encoder, zeroed, mask)
+    torch.testing.assert_close(new, ref, atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(acc_only, old_acc_only, atol=1e-5, rtol=1e-4)  # zero 'missing' = old behaviour
+
+
+@pytest.mark.parametrize("name", ENCODERS)
+def test_absent_channels_ignore_their_content_and_use_the_learned_value(name):
+    enc = _encoder(name).eval()
+    x, _, mask, _ = _windows([200, 200])
+    acc = torch.tensor([True] * 3 + [False] * 3)
+    garbage = x.clone()
+    garbage[..., 3:] = 100 * torch.randn_like(x[..., 3:]) * mask[:, None, :, None]
+    with torch.no_grad():
+        torch.testing.assert_close(enc(x, mask, None, acc), enc(garbage, mask, None, acc), rtol=0, atol=1e-6)
+        before, full = enc(x, mask, None, acc), enc(x, mask)
+        getattr(enc, MISSING).fill_(0.5)
+        assert not torch.allclose(enc(x, mask, None, acc), before)  # the learned value reaches the output
+        torch.testing.assert_close(enc(x, mask), full, rtol=0, atol=0)  # ... only where a channel is absent
+
+
+@pytest.mark.parametrize("name", ["tiny", "primus-tiny"])
+@pytest.mark.parametrize("present, has_grad", [(True, False), (False, True)])
+def test_missing_value_learns_only_from_windows_without_the_channel(name, present, has_grad):
+    enc = _encoder(name).train()
+    x, _, mask, _ = _windows([200, 200])
+    channels = torch.tensor([True] * 3 + [present] * 3)
+    enc(x, mask, None, channels).square().sum().backward()
+    grad = getattr(enc, MISSING).grad
+    assert bool(grad[..., 3:].abs().sum() > 0) is has_grad and grad[..., :3].abs().sum() == 0
+
+
+@pytest.mark.parametrize("arch, encoder", [("stgcn", "tiny"), ("primus", "primus-tiny")])
+def test_state_dict_saved_before_channel_presence_loads(arch, encoder):
+    old = create_model(ModelConfig(arch=arch, encoder=encoder, embed_dim=16)).state_dict()
+    del old[f"encoder.{MISSING}"]  # what a checkpoint from before this parameter holds
+    model = create_model(ModelConfig(arch=arch, encoder=encoder, embed_dim=16))
+    getattr(model.encoder, MISSING).data.fill_(1.0)
+    model.load_state_dict(old)  # strict
+    assert getattr(model.encoder, MISSING).abs().sum() == 0
+
+
+@pytest.mark.parametrize("valid_len, message", [(torch.tensor([0, 5]), r"valid_len must lie in 1\.\.60"),
+                                                (torch.tensor([61, 5]), r"valid_len must lie in 1\.\.60"),
+                                                (torch.tensor([5]), r"one entry per window")])
+def test_bad_valid_len(valid_len, message):
+    with pytest.raises(ValueError, match=message):
+        STGCN(stgcn_config("tiny"))(torch.zeros(2, 60, 22, 6), None, valid_len)
+
+
+@pytest.mark.parametrize("lengths", [[42, 100, 131], [32, 33, 200]])
+def test_adaptive_pool_with_lengths_pools_each_valid_part(lengths):
+    x = torch.randn(3, 4, max(lengths))
+    out = AdaptiveAvgPool(32)(x, torch.tensor(lengths))
+    ref = torch.cat([torch.nn.AdaptiveAvgPool1d(32)(x[i:i + 1, :, :n]) for i, n in enumerate(lengths)])
+    torch.testing.assert_close(out, ref, rtol=1e-5, atol=1e-6)

@@ -1,6 +1,8 @@
-"""pretrain/batch.py: rotation keeps magnitudes, masking keeps 1..max_keep present joints, video flags."""
+"""pretrain/batch.py: rotation keeps magnitudes, masking keeps 1..max_keep present joints, video flags, gyro
+dropout, valid lengths and channel presence."""
 
 import numpy as np
+import pytest
 import torch
 
 from conftest import sim_material, tiny_config, window_set
@@ -39,3 +41,37 @@ def test_real_windows_keep_their_one_sensor(tmp_path):
     data = build_data(tiny_config(tmp_path), show_progress=False)
     batch = augment_batch(draw(data, 16, torch.Generator().manual_seed(2), 1.0), "cpu", torch.Generator().manual_seed(0))
     assert (batch.mask.sum(1) == 1).all()  # USC-HAD has one sensor
+
+
+@pytest.mark.parametrize("p, dropped", [(0.0, (0, 0)), (1.0, (400, 400)), (0.3, (80, 160))])
+def test_gyro_dropout_zeroes_and_marks_a_share_of_windows(p, dropped):
+    material = sim_material()
+    material.sim.imu[:] = np.random.default_rng(0).normal(size=material.sim.imu.shape)
+    raw = draw(material, 400, torch.Generator().manual_seed(0))
+    batch = augment_batch(raw, "cpu", torch.Generator().manual_seed(0), rotate=False, max_keep=22, gyro_dropout=p)
+    gone = ~batch.channel_mask[:, 3:].any(1)
+    assert dropped[0] <= int(gone.sum()) <= dropped[1]
+    assert (batch.channel_mask[gone, 3:] == 0).all() and batch.channel_mask[:, :3].all()
+    assert (batch.x[gone][..., 3:] == 0).all() and (batch.x[~gone][..., 3:].abs().sum((1, 2, 3)) > 0).all()
+    torch.testing.assert_close(batch.x[..., :3], torch.from_numpy(raw.x[..., :3]) * batch.mask[:, None, :, None])
+
+
+def test_gyro_dropout_leaves_rotation_and_masking_draws_alone():
+    raw = draw(sim_material(), 32, torch.Generator().manual_seed(3))
+    a, b = (augment_batch(raw, "cpu", torch.Generator().manual_seed(0), gyro_dropout=p) for p in (0.0, 0.5))
+    assert torch.equal(a.mask, b.mask) and torch.equal(a.x[..., :3], b.x[..., :3])
+
+
+def test_valid_lengths_and_acc_only_real_windows_reach_the_batch():
+    acc_only = window_set("usc-had", [0, 1])
+    acc_only.has_gyro, acc_only.valid_len = False, np.array([120, 200])
+    acc_only.x[:, :, :, 3:] = 0
+    material = sim_material([acc_only], lengths=(3, 250))
+    raw = draw(material, 64, torch.Generator().manual_seed(0), 0.5)
+    batch = augment_batch(raw, "cpu", torch.Generator().manual_seed(0), gyro_dropout=0.0)
+    real = torch.from_numpy(raw.is_real)
+    assert real.any() and (~real).any()
+    assert (batch.channel_mask[real, 3:] == 0).all() and batch.channel_mask[~real].all()
+    assert set(batch.valid_len[real].tolist()) <= {120, 200}
+    short = torch.tensor([material.captions[c] == "clip 0" for c in raw.caption])
+    assert (batch.valid_len[short & ~real] == 3).all() and (batch.valid_len[~short & ~real] == 200).all()

@@ -105,3 +105,26 @@ def test_cuda_without_a_gpu_is_refused_before_any_work(tmp_path):
     with pytest.raises(ValueError, match="no CUDA GPU here: use device: auto or cpu"):
         pretrain(pack_config(tmp_path, device="cuda"), show_progress=False)
     assert not (tmp_path / "run" / "config.yaml").exists()
+
+
+def test_optimizer_state_from_before_a_parameter_was_added_moves_to_the_right_parameters():
+    from motionfm.models import ModelConfig, create_model
+    from motionfm.pretrain.checkpoint import upgrade_optimizer_state
+
+    model = create_model(ModelConfig(encoder="tiny", embed_dim=8))
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    model(torch.randn(2, 40, 22, 6), torch.ones(2, 22, dtype=torch.bool), torch.randn(2, 384)).backward()
+    opt.step()
+    names = [n for n, _ in model.named_parameters()]
+    added = names.index("encoder.channel_missing")
+    saved_model = {k: v for k, v in model.state_dict().items() if k != "encoder.channel_missing"}
+    full = opt.state_dict()
+    old_ids = [i for i in range(len(names)) if i != added]  # what the optimizer held before the parameter existed
+    old = {"state": {j: full["state"][i] for j, i in enumerate(old_ids)},
+           "param_groups": [{**full["param_groups"][0], "params": list(range(len(old_ids)))}]}
+    upgraded = upgrade_optimizer_state(model, saved_model, old)
+    assert upgraded["param_groups"][0]["params"] == list(range(len(names))) and added not in upgraded["state"]
+    for i in old_ids:
+        assert torch.equal(upgraded["state"][i]["exp_avg"], full["state"][i]["exp_avg"])
+    torch.optim.AdamW(model.parameters(), lr=1e-3).load_state_dict(upgraded)  # loads: sizes match
+    assert upgrade_optimizer_state(model, model.state_dict(), full) is full  # current checkpoints: untouched

@@ -11,16 +11,21 @@ def test_config_files_round_trip(tmp_path):
                                     "real_datasets": ["usc-had"], "steps": 6})
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg.to_dict()))
     assert PretrainConfig.from_file(tmp_path / "c.yaml") == cfg
+    assert cfg.to_dict()["gyro_dropout"] == 0.2  # new runs record their gyro dropout (the default)
     (tmp_path / "c.json").write_text('{"steps": 3, "model": {"encoder": "small"}}')
     loaded = PretrainConfig.from_file(tmp_path / "c.json")
     assert loaded.steps == 3 and loaded.model.encoder == "small"
 
 
-@pytest.mark.parametrize("file", ["default.yaml", "primus.yaml", "unimts-reference.yaml"])
-def test_shipped_configs_load(file):
+@pytest.mark.parametrize("file, gyro_dropout", [("default.yaml", 0.2), ("primus.yaml", 0.2), ("sim-only.yaml", 0.2),
+                                                ("unimts-reference.yaml", 0.0)])
+def test_shipped_configs_load(file, gyro_dropout):
     from pathlib import Path
-    cfg = PretrainConfig.from_file(Path(__file__).resolve().parents[1] / "configs" / file)
+    path = Path(__file__).resolve().parents[1] / "configs" / file
+    cfg = PretrainConfig.from_file(path)
     assert cfg.model.arch == cfg.recipe_record().architecture
+    assert "gyro_dropout" in yaml.safe_load(path.read_text())  # stated in the file, not implied by the default
+    assert cfg.gyro_dropout == gyro_dropout
 
 
 @pytest.mark.parametrize("data, message", [
@@ -34,6 +39,8 @@ def test_shipped_configs_load(file):
     ({"primus": {"queue_size": "big"}}, "primus.queue_size must be an integer"),
     ({"steps": 0}, "steps must be at least 1"),
     ({"real_fraction": 1.5}, "real_fraction must be between 0 and 1"),
+    ({"gyro_dropout": -0.1}, "gyro_dropout must be between 0 and 1"),
+    ({"gyro_dropout": "often"}, "gyro_dropout must be a number"),
     ({"lr": "fast"}, "lr must be a number"),
     ({"real_datasets": ["nope"]}, "unknown data set 'nope'"),
     ({"motion_corpora": ["amass"]}, "unknown motion corpus 'amass'"),

@@ -45,3 +45,23 @@ def test_sim_joints_limit_what_simulated_rows_offer():
     wrist = placement_to_joint("right_wrist")
     raw = draw(material, 8, torch.Generator().manual_seed(0), 0.0, [wrist])
     assert (raw.present.sum(1) == 1).all() and raw.present[:, wrist].all()
+
+
+def test_valid_len_marks_where_a_short_clip_starts_repeating():
+    material = sim_material(lengths=(3, 250), window=200)
+    raw = draw(material, 64, torch.Generator().manual_seed(0))
+    short = np.array([material.captions[c] == "clip 0" for c in raw.caption])
+    assert short.any() and (~short).any()
+    assert (raw.valid_len[short] == 3).all() and (raw.valid_len[~short] == 200).all()
+    counter = raw.x[short, :, 0, 0]
+    np.testing.assert_array_equal(counter[:, :3], np.tile([0, 1, 2], (short.sum(), 1)))  # the clip, once, first
+    assert raw.channel_mask.all()
+
+
+@pytest.mark.parametrize("has_gyro", [True, False])
+def test_real_rows_carry_their_valid_lengths_and_channels(has_gyro):
+    ws = window_set("usc-had", [0, 1, 2])
+    ws.valid_len, ws.has_gyro = np.array([20, 200, 150]), has_gyro
+    raw = draw(sim_material([ws]), 32, torch.Generator().manual_seed(0), 1.0)
+    assert set(raw.valid_len.tolist()) <= {20, 200, 150} and len(set(raw.valid_len.tolist())) > 1
+    assert raw.channel_mask[:, :3].all() and (raw.channel_mask[:, 3:] == has_gyro).all()

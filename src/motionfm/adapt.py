@@ -1,6 +1,7 @@
 """Adapting a pre-trained model to a task: zero-shot from label names, a linear probe, LP-FT fine-tuning.
 
 Windows are CanonicalWindows (motionfm.windows): x (n, T, 22, 6) with joint masks (n, 22); labels y (n,) int.
+Their ``valid_len`` (padding) and ``channel_mask`` (e.g. no gyroscope) reach the encoder in every forward pass.
 """
 
 from __future__ import annotations
@@ -30,6 +31,14 @@ def _batches(n: int, size: int):
         yield slice(start, min(n, start + size))
 
 
+def model_inputs(windows: CanonicalWindows, index: slice | np.ndarray, device: torch.device | str
+                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(x, mask, valid_len, channel_mask) of the windows at ``index`` as tensors on ``device``: the
+    arguments of every encoder, model and Classifier forward."""
+    return tuple(torch.as_tensor(np.ascontiguousarray(a[index]), device=device)  # copies only broadcast rows
+                 for a in (windows.x, windows.mask, windows.valid_len, windows.channel_mask))
+
+
 def embed(model: ImuTextModel, windows: CanonicalWindows, batch_size: int = 256,
           projected: bool = True) -> torch.Tensor:
     """(n, d) embeddings of n windows: unit vectors in the shared space (projected) or raw encoder features.
@@ -41,8 +50,8 @@ def embed(model: ImuTextModel, windows: CanonicalWindows, batch_size: int = 256,
     out = []
     with torch.inference_mode():
         for s in _batches(len(windows), batch_size):
-            xb, mb = torch.as_tensor(windows.x[s], device=device), torch.as_tensor(windows.mask[s], device=device)
-            out.append((model.embed_imu(xb, mb) if projected else model.features(xb, mb)).cpu())
+            inputs = model_inputs(windows, s, device)
+            out.append((model.embed_imu(*inputs) if projected else model.features(*inputs)).cpu())
     dim = model.config.embed_dim if projected else model.encoder.out_dim
     return torch.cat(out).clone() if out else torch.zeros(0, dim)
 
@@ -95,9 +104,7 @@ def predict_logits(net: nn.Module, windows: CanonicalWindows, batch_size: int = 
     """(n, n_classes) logits of a classifier on n windows."""
     net.eval()
     device = next(net.parameters()).device
-    x, mask = windows.x, windows.mask
-    return torch.cat([net(torch.as_tensor(x[s], device=device), torch.as_tensor(mask[s], device=device)).cpu()
-                      for s in _batches(len(x), batch_size)])
+    return torch.cat([net(*model_inputs(windows, s, device)).cpu() for s in _batches(len(windows), batch_size)])
 
 
 @dataclass
@@ -203,7 +210,8 @@ def fuse_features(embedding: np.ndarray, rocket: np.ndarray, reference: tuple[np
 
 
 class Classifier(nn.Module):
-    """An encoder with a linear head on its raw features: (B, T, 22, 6), (B, 22) -> (B, n_classes).
+    """An encoder with a linear head on its raw features: (B, T, 22, 6), (B, 22) [, valid_len (B,),
+    channel_mask (B, 6)] -> (B, n_classes).
 
     ``from_probe`` starts the head from a fitted probe (its standardisation folded into the weights), which is
     the LP step of LP-FT: fine-tuning starts from a trained classifier, never from an untrained one.
@@ -229,8 +237,9 @@ class Classifier(nn.Module):
             self.head.bias.copy_(torch.as_tensor(bias, dtype=self.head.bias.dtype))
         return self
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        return self.head(self.encoder(x, mask))
+    def forward(self, x: torch.Tensor, mask: torch.Tensor, valid_len: torch.Tensor | None = None,
+                channel_mask: torch.Tensor | None = None) -> torch.Tensor:
+        return self.head(self.encoder(x, mask, valid_len, channel_mask))
 
 
 @dataclass
@@ -296,7 +305,7 @@ def fine_tune(model: ImuTextModel, train: CanonicalWindows, val: CanonicalWindow
                              {"params": net.head.parameters(), "lr": config.lr_head}],
                             weight_decay=config.weight_decay)
     rng = np.random.default_rng(config.seed)
-    x, mask, y = train.x, train.mask, train.y
+    y = train.y
     batch = max(2, min(config.batch_size, len(y)))
     total = min(config.max_steps, max(config.min_steps, config.epochs * max(1, len(y) // batch)))
     best, best_state, waited, net.best_step = _val_f1(net, val), copy.deepcopy(net.state_dict()), 0, 0
@@ -304,7 +313,7 @@ def fine_tune(model: ImuTextModel, train: CanonicalWindows, val: CanonicalWindow
         net.steps_run = step
         freeze_batchnorm(net.train())
         idx = balanced_batch(y, batch, rng)
-        logits = net(torch.as_tensor(x[idx], device=device), torch.as_tensor(mask[idx], device=device))
+        logits = net(*model_inputs(train, idx, device))
         loss = F.cross_entropy(logits, torch.as_tensor(y[idx], device=device))
         opt.zero_grad()
         loss.backward()

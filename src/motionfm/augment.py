@@ -62,11 +62,20 @@ def random_scale(imu: torch.Tensor, low: float = 0.8, high: float = 1.2,
     return imu * factor
 
 
-def time_reverse(imu: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+def time_reverse(imu: torch.Tensor, generator: torch.Generator | None = None,
+                 valid_len: torch.Tensor | None = None) -> torch.Tensor:
     """Play the windows backwards: acc(t) -> acc(-t), gyro(t) -> -gyro(-t) (what sensors would read if the
-    motion ran in reverse: acceleration is even under time reversal, angular velocity odd)."""
+    motion ran in reverse: acceleration is even under time reversal, angular velocity odd).
+
+    ``valid_len`` (B,): reverse only each window's first valid_len samples, so the padding stays at the end."""
     _check(imu)
-    out = imu.flip(1)
+    if valid_len is None:
+        out = imu.flip(1)
+    else:
+        t = torch.arange(imu.shape[1], device=imu.device)[None]
+        n = torch.as_tensor(valid_len, device=imu.device)[:, None]
+        index = torch.where(t < n, n - 1 - t, t)  # (B, T) source step of each step
+        out = imu.gather(1, index[:, :, None, None].expand_as(imu))
     return torch.cat([out[..., :3], -out[..., 3:]], dim=-1)
 
 
@@ -88,10 +97,16 @@ def check_augmentations(names: list[str]) -> list[str]:
     return list(names)
 
 
-def augment_view(imu: torch.Tensor, names: list[str], generator: torch.Generator | None = None) -> torch.Tensor:
-    """A second view of a batch (B, T, J, 6): the named augmentations applied in order."""
+TIME_ORDER = {"reverse"}  # augmentations that move samples in time, so they need each window's valid length
+
+
+def augment_view(imu: torch.Tensor, names: list[str], generator: torch.Generator | None = None,
+                 valid_len: torch.Tensor | None = None) -> torch.Tensor:
+    """A second view of a batch (B, T, J, 6): the named augmentations applied in order (those that move
+    samples in time act on each window's first ``valid_len`` (B,) samples when given)."""
     for name in check_augmentations(names):
-        imu = AUGMENTATIONS[name](imu, generator=generator)
+        extra = {"valid_len": valid_len} if name in TIME_ORDER and valid_len is not None else {}
+        imu = AUGMENTATIONS[name](imu, generator=generator, **extra)
     return imu
 
 

@@ -36,7 +36,7 @@ class ModelConfig:
 
 
 def build_encoder(config: ModelConfig) -> nn.Module:
-    """The IMU encoder named by the config; it maps ((B, T, 22, C), mask) -> (B, out_dim)."""
+    """The IMU encoder named by the config; it maps ((B, T, 22, C), mask, valid_len, channel_mask) -> (B, out_dim)."""
     return get_encoder(config.arch).module(config.encoder_config())
 
 
@@ -45,6 +45,8 @@ class ImuTextModel(nn.Module):
 
     embed_imu: (B, T, 22, 6) + (B, 22) mask -> (B, embed_dim) unit vectors.
     embed_text: (n, text_dim) frozen text features -> (n, embed_dim) unit vectors.
+    The IMU side also takes ``valid_len`` (B,) real leading samples and ``channel_mask`` (B, 6) measured
+    channels (None: all real; see ``models.presence``).
     """
 
     def __init__(self, config: ModelConfig) -> None:
@@ -55,12 +57,15 @@ class ImuTextModel(nn.Module):
         self.text_proj = nn.Linear(config.text_dim, config.embed_dim)
         self.loss = ClipLoss(config.init_temperature)
 
-    def features(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+    def features(self, x: torch.Tensor, mask: torch.Tensor | None = None, valid_len: torch.Tensor | None = None,
+                 channel_mask: torch.Tensor | None = None) -> torch.Tensor:
         """Encoder output before projection, (B, out_dim)."""
-        return self.encoder(x, mask)
+        return self.encoder(x, mask, valid_len, channel_mask)
 
-    def embed_imu(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
-        return self.project_features(self.encoder(x, mask))
+    def embed_imu(self, x: torch.Tensor, mask: torch.Tensor | None = None, valid_len: torch.Tensor | None = None,
+                  channel_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """(B, embed_dim) unit vectors in the shared space."""
+        return self.project_features(self.encoder(x, mask, valid_len, channel_mask))
 
     def project_features(self, features: torch.Tensor) -> torch.Tensor:
         """Encoder output (B, out_dim) -> (B, embed_dim) unit vectors in the shared space."""
@@ -70,6 +75,7 @@ class ImuTextModel(nn.Module):
         return F.normalize(self.text_proj(text_features), dim=-1)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor, text_features: torch.Tensor,
-                ids: torch.Tensor | None = None) -> torch.Tensor:
+                ids: torch.Tensor | None = None, valid_len: torch.Tensor | None = None,
+                channel_mask: torch.Tensor | None = None) -> torch.Tensor:
         """Contrastive loss of a batch of (window, caption) pairs."""
-        return self.loss(self.embed_imu(x, mask), self.embed_text(text_features), ids)
+        return self.loss(self.embed_imu(x, mask, valid_len, channel_mask), self.embed_text(text_features), ids)

@@ -64,18 +64,21 @@ class PrimusModel(ImuTextModel):
     def forward(self, x: torch.Tensor, mask: torch.Tensor, text_features: torch.Tensor, ids: torch.Tensor,
                 x_aug: torch.Tensor | None = None, weights: PrimusWeights | None = None,
                 video: torch.Tensor | None = None, has_video: torch.Tensor | None = None,
-                neighbours: Neighbours | None = None) -> PrimusOutput:
+                neighbours: Neighbours | None = None, valid_len: torch.Tensor | None = None,
+                channel_mask: torch.Tensor | None = None) -> PrimusOutput:
         """The PRIMUS loss of a batch: x, x_aug (B, T, 22, 6) two views, mask (B, 22), text_features
-        (B, text_dim), ids (B,) caption ids, video (B, video_dim) with has_video (B,), and the queue
-        neighbours of each window (None until the queue has filled)."""
+        (B, text_dim), ids (B,) caption ids, video (B, video_dim) with has_video (B,), the queue
+        neighbours of each window (None until the queue has filled), valid_len (B,) and channel_mask (B, 6)
+        of both views."""
         w = weights or PrimusWeights()
-        h = self.encoder(x, mask)
+        h = self.encoder(x, mask, valid_len, channel_mask)
         imu = self.project_features(h)
         terms: dict[str, torch.Tensor] = {}
         if w.ss:
             if x_aug is None:
                 raise ValueError("the self-supervised term needs the augmented view x_aug")
-            terms["ss"] = nt_xent(self.ss_head(h), self.ss_head(self.encoder(x_aug, mask)), w.ss_temperature)
+            h_aug = self.encoder(x_aug, mask, valid_len, channel_mask)
+            terms["ss"] = nt_xent(self.ss_head(h), self.ss_head(h_aug), w.ss_temperature)
         if w.mm:
             terms["mm"] = self.loss(imu, self.embed_text(text_features), ids)
             if self._video_ok(video, has_video):

@@ -8,6 +8,9 @@ global average pooling over time and joints.
 Two ways through the same weights: ``graph='full'`` computes all 22 joints (the published maths; tensors
 stay (B, C, T, V) and the graph convolution is one matmul over the joint axis plus one 1x1 conv), ``graph='present'`` computes only the present joints and their ``hops``-hop neighbourhood as
 a flat list of nodes (cheaper by design; a different function of the same parameters).
+
+Both take ``valid_len`` (padding carries no signal) and ``channel_mask`` (absent channels, e.g. no gyroscope,
+get the learned ``channel_missing`` values after the input norm); see ``presence`` for the design.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..skeleton import NUM_JOINTS, spatial_partition
+from .presence import (MISSING, absent_channels, downsampled, fill_missing_parameter, masked_time_mean, time_mask,
+                       valid_lengths)
 
 
 GRAPHS = ("full", "present")
@@ -154,16 +159,22 @@ class STGCNBlock(nn.Module):
         else:
             self.residual = nn.Sequential(nn.Conv2d(cin, cout, 1, (stride, 1)), nn.BatchNorm2d(cout))
         self.relu = nn.ReLU(inplace=True)
+        self.stride = stride
 
-    def forward(self, x: torch.Tensor, graph: torch.Tensor | Edges) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, graph: torch.Tensor | Edges, lengths: torch.Tensor | None = None
+                ) -> torch.Tensor:
         """Node-major x (N, C, T): all joints (N = B*V) with an adjacency (K, V, V), or some, with Edges.
 
         The modules are the (B, C, T, V) ones (Conv2d (kT, 1), BatchNorm2d), applied as conv1d / batch norm
-        over the node-major layout; same weights, same maths.
+        over the node-major layout; same weights, same maths. ``lengths`` (N,): valid steps of each node; the
+        temporal conv then reads zeros after them (as it would at the end of the truncated window).
         """
         y = self.gcn.forward_nodes(x, graph) if isinstance(graph, Edges) else self.gcn(x, graph)
         bn1, _, conv, bn2, drop = self.tcn
-        out = drop(_norm(bn2, _conv(conv, torch.relu_(_norm(bn1, y)))))
+        h = torch.relu_(_norm(bn1, y))
+        if lengths is not None:
+            h = h * time_mask(lengths, h.shape[-1], h.dtype)[:, None]
+        out = drop(_norm(bn2, _conv(conv, h)))
         if isinstance(self.residual, nn.Sequential):
             out = out + _norm(self.residual[1], _conv(self.residual[0], x))
         elif self.residual is not None:
@@ -186,29 +197,52 @@ class STGCN(nn.Module):
             for i, (cin, cout, s) in enumerate(zip(cins, config.channels, config.strides)))
         shape = (len(self.blocks),) + tuple(a.shape)
         self.edge_importance = nn.Parameter(torch.ones(shape), requires_grad=config.edge_importance)
+        # learned input of absent channels (after the input norm); zero = the behaviour of older weights
+        setattr(self, MISSING, nn.Parameter(torch.zeros(NUM_JOINTS, config.in_channels)))
 
     @property
     def out_dim(self) -> int:
         return self.config.out_dim
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
+        fill_missing_parameter(self, state_dict, prefix)  # weights saved before channel presence existed
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None, valid_len: torch.Tensor | None = None,
+                channel_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """x (B, T, 22, C), mask (B, 22) present joints, valid_len (B,) real leading samples (the rest is
+        padding and carries no signal), channel_mask (B, C) or (C,) measured channels -> (B, out_dim)."""
         b, t, v, c = x.shape
         if v != NUM_JOINTS or c != self.config.in_channels:
             raise ValueError(f"expected (B, T, {NUM_JOINTS}, {self.config.in_channels}); got {tuple(x.shape)}")
         keep = torch.ones(b, v, device=x.device, dtype=x.dtype) if mask is None else mask.to(x.dtype)
+        lengths = valid_lengths(valid_len, b, t, x.device)
+        absent = absent_channels(channel_mask, b, c, x.dtype, x.device)
+        if lengths is not None:  # padded frames are zeros from here on, in batch statistics too
+            x = x * time_mask(lengths, t, x.dtype)[:, :, None, None]
+        if absent is not None:
+            x = x * (1 - absent)[:, None, None, :]
         # input norm over the (V * C) channels, statistics over batch and time; absent joints stay exactly 0
-        x = self.data_bn(x.permute(0, 2, 3, 1).reshape(b, v * c, t)).view(b, v, c, t) * keep[:, :, None, None]
+        x = self.data_bn(x.permute(0, 2, 3, 1).reshape(b, v * c, t)).view(b, v, c, t)
+        if absent is not None:
+            x = x + (absent[:, None, :] * getattr(self, MISSING))[..., None]
+        x = x * keep[:, :, None, None]
         if self.config.graph == "present":
-            return self._forward_present(x, keep != 0)
+            return self._forward_present(x, keep != 0, lengths)
         x = x.view(b * v, c, t)  # node-major: (B, V, C, T) in memory
+        node_len = None if lengths is None else lengths.repeat_interleave(v)
         for block, importance in zip(self.blocks, self.edge_importance):
-            x = block(x, self.adjacency * importance)
-        return x.view(b, v, x.shape[1], -1).mean(dim=(1, 3))
+            x = block(x, self.adjacency * importance, node_len)
+            node_len = None if node_len is None else downsampled(node_len, block.stride)
+        if node_len is None:
+            return x.view(b, v, x.shape[1], -1).mean(dim=(1, 3))
+        return masked_time_mean(x, node_len).view(b, v, -1).mean(dim=1)
 
-    def _forward_present(self, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
-        """Only the present joints (and their ``hops`` neighbourhood) as nodes; mean over time and nodes.
+    def _forward_present(self, x: torch.Tensor, keep: torch.Tensor, lengths: torch.Tensor | None = None
+                         ) -> torch.Tensor:
+        """Only the present joints (and their ``hops`` neighbourhood) as nodes; mean over (valid) time and nodes.
 
-        x (B, V, C, T) normalised input, keep (B, V) bool -> (B, out_dim).
+        x (B, V, C, T) normalised input, keep (B, V) bool, lengths (B,) valid steps or None -> (B, out_dim).
         """
         linked = (self.adjacency.sum(0) > 0).to(x.dtype)
         nodes = keep
@@ -224,9 +258,11 @@ class STGCN(nn.Module):
         ok = (src >= 0) & (dst >= 0)
         e = ok.nonzero(as_tuple=True)[1]
         h = x[sample, joint]  # (N, C, T)
+        node_len = None if lengths is None else lengths[sample]
         for block, importance in zip(self.blocks, self.edge_importance):
             a = self.adjacency * importance
-            h = block(h, Edges(a[0, joint, joint], src[ok], dst[ok], part[e], a[part, src_v, dst_v][e]))
-        pooled = h.mean(dim=2)
+            h = block(h, Edges(a[0, joint, joint], src[ok], dst[ok], part[e], a[part, src_v, dst_v][e]), node_len)
+            node_len = None if node_len is None else downsampled(node_len, block.stride)
+        pooled = h.mean(dim=2) if node_len is None else masked_time_mean(h, node_len)
         total = torch.zeros(len(nodes), pooled.shape[1], device=x.device, dtype=pooled.dtype).index_add_(0, sample, pooled)
         return total / nodes.sum(1, keepdim=True).to(pooled.dtype)

@@ -95,3 +95,16 @@ def check_same_run(saved: dict, config: dict) -> None:
     if diff:
         raise ValueError(f"the checkpoint was written by another run ({'; '.join(diff)}): resume with the "
                          "checkpoint's settings, or start again with --overwrite")
+
+
+def upgrade_optimizer_state(model: torch.nn.Module, saved_model: dict, optimizer_state: dict) -> dict:
+    """An optimizer state dict saved when ``model`` had fewer parameters (a checkpoint written before a parameter
+    such as ``channel_missing`` was added): each saved parameter's state moved to its current position, added
+    parameters starting fresh. Returned unchanged when the counts already agree (or it is not one group)."""
+    names = [n for n, _ in model.named_parameters()]
+    kept = [i for i, n in enumerate(names) if n in saved_model]
+    groups = optimizer_state["param_groups"]
+    if len(groups) != 1 or len(groups[0]["params"]) == len(names) or len(groups[0]["params"]) != len(kept):
+        return optimizer_state
+    state = {kept[int(i)]: v for i, v in optimizer_state["state"].items()}
+    return {"state": state, "param_groups": [{**groups[0], "params": list(range(len(names)))}]}

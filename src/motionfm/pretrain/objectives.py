@@ -49,7 +49,8 @@ class ClipObjective:
 
     def __call__(self, net: nn.Module, batch: Batch, text_features: torch.Tensor,
                  generator: torch.Generator) -> tuple[torch.Tensor, dict[str, float]]:
-        loss = net(batch.x, batch.mask, text_features[batch.caption], batch.caption)
+        loss = net(batch.x, batch.mask, text_features[batch.caption], batch.caption, batch.valid_len,
+                   batch.channel_mask)
         return loss, {}
 
     term_names: tuple[str, ...] = ()  # no separate terms: the loss is the InfoNCE
@@ -77,12 +78,14 @@ class PrimusObjective:
         text = text_features[batch.caption]
         x_aug = None
         if r.ss:
-            x_aug = augment_view(batch.x, r.ss_augmentations, generator) * batch.mask[:, None, :, None].to(batch.x.dtype)
+            x_aug = augment_view(batch.x, r.ss_augmentations, generator, batch.valid_len)
+            x_aug = x_aug * batch.mask[:, None, :, None].to(batch.x.dtype)
         neighbours = None
         if r.nn and self.queue.ready(r.nn_min_fill):
             neighbours = self.queue.take(self.queue.nearest(text, batch.video, batch.has_video))
         out = net(batch.x, batch.mask, text, batch.caption, x_aug=x_aug, weights=r.weights(),
-                  video=batch.video, has_video=batch.has_video, neighbours=neighbours)
+                  video=batch.video, has_video=batch.has_video, neighbours=neighbours, valid_len=batch.valid_len,
+                  channel_mask=batch.channel_mask)
         if r.nn:
             self._push(out.imu, text, batch)
         return out.loss, {k: float(v.detach()) for k, v in out.terms.items()}

@@ -25,7 +25,8 @@ from ..hub import save_model
 from ..models import create_model
 from ..text import load_text_encoder
 from .build import build_data
-from .checkpoint import CHECKPOINT, checkpoint_paths, check_same_run, read_checkpoint, write_checkpoint
+from .checkpoint import (CHECKPOINT, check_same_run, checkpoint_paths, read_checkpoint, upgrade_optimizer_state,
+                         write_checkpoint)
 from .config import PretrainConfig
 from .metrics import METRICS, MetricsLog
 from .sampler import draw
@@ -146,8 +147,8 @@ class Trainer:
         check_same_run(state["config"], self.config.to_dict())
         if state["world"] != self.world:
             raise ValueError(f"checkpoint was written by {state['world']} processes; resume with the same number")
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
+        self.model.load_state_dict(state["model"])  # parameters added since (channel_missing) start at zero
+        self.optimizer.load_state_dict(upgrade_optimizer_state(self.model, state["model"], state["optimizer"]))
         self.scheduler.load_state_dict(state["scheduler"])
         self.gen.set_state(state["gen"][self.rank])
         self.aug_gen.set_state(state["aug_gen"][self.rank].to(self.aug_gen.get_state().device))
