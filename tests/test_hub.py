@@ -45,3 +45,31 @@ def test_bundled_default_without_a_rate_loads():
 def test_missing_model(tmp_path):
     with pytest.raises(FileNotFoundError, match="no model at"):
         load_model(tmp_path / "nothing")
+
+
+def test_models_trained_on_repeated_padding_keep_reading_it(tmp_path):
+    """The bundled model (saved before masked padding) reads padded windows as it was trained to: its
+    embedding of a padded window ignores valid_len; a model saved now keeps masking after a round trip."""
+    import dataclasses
+
+    import numpy as np
+    import torch
+
+    from motionfm.hub import load_model, save_model
+    from motionfm.models import create_model
+
+    bundled = load_model("default")
+    assert bundled.config.masked_padding is False and bundled.encoder.config.masked_padding is False
+    x = torch.randn(2, 200, 22, 6)
+    mask = torch.zeros(2, 22, dtype=torch.bool)
+    mask[:, 5] = True
+    short = torch.tensor([40, 200])
+    with torch.no_grad():
+        torch.testing.assert_close(bundled.embed_imu(x, mask, short), bundled.embed_imu(x, mask))
+    fresh = create_model(dataclasses.replace(bundled.config, masked_padding=True)).eval()
+    save_model(fresh, tmp_path / "m")
+    again = load_model(tmp_path / "m")
+    assert again.config.masked_padding is True
+    with torch.no_grad():
+        changed = again.embed_imu(x, mask, short) - again.embed_imu(x, mask)
+    assert changed[0].abs().max() > 1e-4 and np.allclose(changed[1].numpy(), 0, atol=1e-6)

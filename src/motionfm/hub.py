@@ -63,7 +63,7 @@ def load_model(name_or_path: str | Path = "default", device: str | torch.device 
     if rate != RATE_HZ:
         raise ValueError(f"{folder} was trained on {rate:g} Hz windows but motionfm feeds {RATE_HZ:g} Hz ones; "
                          f"use a model trained at {RATE_HZ:g} Hz")
-    model = create_model(info["model"])
+    model = create_model({"masked_padding": False, **info["model"]})  # saved before masking: trained on repeats
     model.load_state_dict(load_file(str(folder / WEIGHTS_FILE)))
     model.metadata = info.get("metadata", {})
     return model.to(device).eval()

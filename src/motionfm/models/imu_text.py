@@ -26,10 +26,15 @@ class ModelConfig:
     text_dim: int = 384
     init_temperature: float = 0.07
     video_dim: int = 0  # > 0: a projection for precomputed video features (PRIMUS)
+    # The encoder reads only each window's valid_len samples (models.presence). Models saved before this
+    # existed were trained on padding by repetition and load with False (hub.load_model): they read padding
+    # as they were trained to.
+    masked_padding: bool = True
 
     def encoder_config(self) -> STGCNConfig | PrimusConfig:
-        """The named encoder configuration of ``arch`` with ``encoder_overrides`` applied."""
-        return get_encoder(self.arch).config(self.encoder, **self.encoder_overrides)
+        """The named encoder configuration of ``arch`` with ``masked_padding`` and ``encoder_overrides`` applied."""
+        return get_encoder(self.arch).config(self.encoder, **{"masked_padding": self.masked_padding,
+                                                              **self.encoder_overrides})
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -34,6 +34,7 @@ class PrimusConfig:
     pooled_steps: int = 32  # AdaptiveAvgPool after the last conv
     hidden: int = 512  # GRU width = feature size
     rate_hz: float = 50.0  # rate the convolutions run at
+    masked_padding: bool = True  # read only each window's valid_len samples; False: padding read as signal
     name: str = "primus"
 
     def __post_init__(self) -> None:
@@ -155,7 +156,7 @@ class PrimusEncoder(nn.Module):
         """
         if x.ndim != 3 or x.shape[-1] != self.config.in_channels:
             raise ValueError(f"expected one sensor's windows (N, T, {self.config.in_channels}); got {tuple(x.shape)}")
-        lengths = valid_lengths(valid_len, x.shape[0], x.shape[1], x.device)
+        lengths = valid_lengths(valid_len, x.shape[0], x.shape[1], x.device) if self.config.masked_padding else None
         absent = absent_channels(channel_mask, x.shape[0], x.shape[2], x.dtype, x.device)
         x = x.transpose(1, 2)  # (N, C, T)
         if absent is not None:
@@ -202,7 +203,7 @@ class PrimusEncoder(nn.Module):
         b = x.shape[0]
         mask = torch.ones(b, NUM_JOINTS, dtype=torch.bool, device=x.device) if mask is None else mask.bool()
         rows, joints = mask.nonzero(as_tuple=True)
-        lengths = valid_lengths(valid_len, b, x.shape[1], x.device)
+        lengths = valid_lengths(valid_len, b, x.shape[1], x.device) if self.config.masked_padding else None
         absent = absent_channels(channel_mask, b, x.shape[3], torch.bool, x.device)
         feats = self.encode_sensor(x[rows, :, joints], None if lengths is None else lengths[rows],
                                    None if absent is None else ~absent[rows])  # (N, hidden), N = present sensors

@@ -41,6 +41,7 @@ class STGCNConfig:
     dropout: float = 0.0
     graph: str = "full"  # 'full': all 22 joints; 'present': only present joints + their neighbourhood
     hops: int = 0  # graph='present': neighbourhood radius (graph hops) around the present joints
+    masked_padding: bool = True  # read only each window's valid_len samples; False: padding read as signal
     name: str = "custom"
     extra: dict = field(default_factory=dict)
 
@@ -216,7 +217,7 @@ class STGCN(nn.Module):
         if v != NUM_JOINTS or c != self.config.in_channels:
             raise ValueError(f"expected (B, T, {NUM_JOINTS}, {self.config.in_channels}); got {tuple(x.shape)}")
         keep = torch.ones(b, v, device=x.device, dtype=x.dtype) if mask is None else mask.to(x.dtype)
-        lengths = valid_lengths(valid_len, b, t, x.device)
+        lengths = valid_lengths(valid_len, b, t, x.device) if self.config.masked_padding else None
         absent = absent_channels(channel_mask, b, c, x.dtype, x.device)
         if lengths is not None:  # padded frames are zeros from here on, in batch statistics too
             x = x * time_mask(lengths, t, x.dtype)[:, :, None, None]

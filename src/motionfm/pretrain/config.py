@@ -40,7 +40,7 @@ class PretrainConfig:
     offset_std: float = 0.02
     max_keep_joints: int = 5
     rotate: bool = True  # random sensor rotation of every window
-    gyro_dropout: float = 0.2  # chance a window loses its gyroscope (acc-only input in distribution); 0 = off
+    gyro_dropout: float = 0.0  # chance a window loses its gyroscope (acc-only input in distribution; configs/ use 0.2)
     sim_joints: list[str] | None = None  # placements simulated windows offer; None = the recipe's, [] = all 22
     video_features: dict[str, str] = field(default_factory=dict)  # source name -> .npy (items, video_dim)
     rich_captions: bool = False  # motion clips get several hand-written phrasings (motionfm.captions)
