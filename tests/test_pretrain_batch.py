@@ -75,3 +75,18 @@ def test_valid_lengths_and_acc_only_real_windows_reach_the_batch():
     assert set(batch.valid_len[real].tolist()) <= {120, 200}
     short = torch.tensor([material.captions[c] == "clip 0" for c in raw.caption])
     assert (batch.valid_len[short & ~real] == 3).all() and (batch.valid_len[~short & ~real] == 200).all()
+
+
+@pytest.mark.parametrize("p", [0.0, 1.0])
+def test_gravity_removal_makes_linear_acceleration(p):
+    """Simulated windows with gravity: with gravity_removal=1 every kept joint's acceleration averages ~0 over
+    the window (gravity gone, after rotation), with 0 they keep 9.8 m/s^2; gyroscopes and masks unchanged."""
+    material = sim_material()
+    material.sim.imu[:] = 0.0
+    material.sim.imu[..., 2] = 9.80665  # a still sensor, z up
+    raw = draw(material, 64, torch.Generator().manual_seed(0))
+    a, b = (augment_batch(raw, "cpu", torch.Generator().manual_seed(0), gravity_removal=q) for q in (0.0, p))
+    kept = b.mask[:, None, :].expand(-1, b.x.shape[1], -1)
+    gravity = b.x[..., :3][kept].norm(dim=-1)
+    assert torch.equal(a.mask, b.mask) and torch.equal(a.x[..., 3:], b.x[..., 3:])
+    assert (gravity.max() < 1e-3) if p else (gravity - 9.80665).abs().max() < 1e-3

@@ -11,7 +11,8 @@ def test_config_files_round_trip(tmp_path):
                                     "real_datasets": ["usc-had"], "steps": 6})
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg.to_dict()))
     assert PretrainConfig.from_file(tmp_path / "c.yaml") == cfg
-    assert cfg.to_dict()["gyro_dropout"] == 0.2  # new runs record their gyro dropout (the default)
+    assert cfg.to_dict()["gyro_dropout"] == 0.0  # recorded; a config without it reads as no dropout (old runs)
+    assert cfg.to_dict()["gravity_removal"] == 0.0
     (tmp_path / "c.json").write_text('{"steps": 3, "model": {"encoder": "small"}}')
     loaded = PretrainConfig.from_file(tmp_path / "c.json")
     assert loaded.steps == 3 and loaded.model.encoder == "small"
@@ -19,13 +20,14 @@ def test_config_files_round_trip(tmp_path):
 
 @pytest.mark.parametrize("file, gyro_dropout", [("default.yaml", 0.2), ("primus.yaml", 0.2), ("sim-only.yaml", 0.2),
                                                 ("unimts-reference.yaml", 0.0)])
-def test_shipped_configs_load(file, gyro_dropout):
+def test_shipped_configs_load(file, gyro_dropout):  # gravity_removal: the same share as gyro_dropout
     from pathlib import Path
     path = Path(__file__).resolve().parents[1] / "configs" / file
     cfg = PretrainConfig.from_file(path)
     assert cfg.model.arch == cfg.recipe_record().architecture
     assert "gyro_dropout" in yaml.safe_load(path.read_text())  # stated in the file, not implied by the default
     assert cfg.gyro_dropout == gyro_dropout
+    assert "gravity_removal" in yaml.safe_load(path.read_text()) and cfg.gravity_removal == gyro_dropout
 
 
 @pytest.mark.parametrize("data, message", [

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..augment import mask_joints, random_rotation
+from ..augment import mask_joints, random_gravity_removal, random_rotation
+from ..windows import RATE_HZ
 from .sampler import RawBatch
 
 GYRO = slice(3, 6)  # gyroscope channels of [ax, ay, az, gx, gy, gz]
@@ -44,10 +45,12 @@ def drop_gyro(x: torch.Tensor, channel_mask: torch.Tensor, p: float,
 
 
 def augment_batch(raw: RawBatch, device: str | torch.device = "cpu", generator: torch.Generator | None = None,
-                  rotate: bool = True, max_keep: int = 5, gyro_dropout: float = 0.0) -> Batch:
+                  rotate: bool = True, max_keep: int = 5, gyro_dropout: float = 0.0,
+                  gravity_removal: float = 0.0) -> Batch:
     """Move a raw batch to ``device``, rotate each sensor frame at random (``rotate``), keep
-    k ~ U{1..max_keep} of each window's present joints and drop each window's gyroscope with probability
-    ``gyro_dropout`` (random draws from ``generator``, on ``device``, in that order)."""
+    k ~ U{1..max_keep} of each window's present joints, drop each window's gyroscope with probability
+    ``gyro_dropout`` and take gravity out of its acceleration with probability ``gravity_removal`` (random
+    draws from ``generator``, on ``device``, in that order; a probability of 0 draws nothing)."""
     x = torch.from_numpy(raw.x).to(device)
     n = len(x)
     valid = torch.from_numpy(raw.valid_len if raw.valid_len is not None else np.full(n, x.shape[1])).to(device)
@@ -56,6 +59,8 @@ def augment_batch(raw: RawBatch, device: str | torch.device = "cpu", generator: 
         x = random_rotation(x, generator)
     x, kept = mask_joints(x, torch.from_numpy(raw.present).to(device), max_keep, generator)
     x, channels = drop_gyro(x, channels.to(device), gyro_dropout, generator)
+    if gravity_removal:
+        x = random_gravity_removal(x, gravity_removal, RATE_HZ, generator)
     batch = Batch(x, kept, torch.from_numpy(raw.caption).to(device), valid_len=valid, channel_mask=channels)
     if raw.video is not None:
         has = ~np.isnan(raw.video).any(axis=1)

@@ -41,6 +41,7 @@ class PretrainConfig:
     max_keep_joints: int = 5
     rotate: bool = True  # random sensor rotation of every window
     gyro_dropout: float = 0.0  # chance a window loses its gyroscope (acc-only input in distribution; configs/ use 0.2)
+    gravity_removal: float = 0.0  # chance a window's acceleration becomes linear (gravity removed as phones do)
     sim_joints: list[str] | None = None  # placements simulated windows offer; None = the recipe's, [] = all 22
     video_features: dict[str, str] = field(default_factory=dict)  # source name -> .npy (items, video_dim)
     rich_captions: bool = False  # motion clips get several hand-written phrasings (motionfm.captions)
@@ -148,6 +149,7 @@ def _check_ranges(c: PretrainConfig) -> None:
              ("max_keep_joints", c.max_keep_joints >= 1, "at least 1"),
              ("real_fraction", 0.0 <= c.real_fraction <= 1.0, "between 0 and 1"),
              ("gyro_dropout", 0.0 <= c.gyro_dropout <= 1.0, "between 0 and 1"),
+             ("gravity_removal", 0.0 <= c.gravity_removal <= 1.0, "between 0 and 1"),
              ("window_s", c.window_s > 0 and c.window_samples() >= 1, "positive"), ("lr", c.lr > 0, "positive"),
              ("weight_decay", c.weight_decay >= 0, "0 or more"), ("offset_std", c.offset_std >= 0, "0 or more")]
     for key, ok, what in rules:

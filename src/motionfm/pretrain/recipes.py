@@ -53,7 +53,8 @@ class Recipe:
     def make_batch(self, raw: RawBatch, config: PretrainConfig, device: torch.device,
                    generator: torch.Generator) -> Batch:
         """The recipe's augmentation of a raw batch, on ``device``."""
-        return self.augment(raw, device, generator, config.rotate, config.max_keep_joints, config.gyro_dropout)
+        return self.augment(raw, device, generator, config.rotate, config.max_keep_joints, config.gyro_dropout,
+                            config.gravity_removal)
 
 
 def _clip(config: PretrainConfig, device: torch.device) -> Objective:
