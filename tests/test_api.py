@@ -147,7 +147,8 @@ def test_input_forms():
     (1 / 9.80665, "included", "look like g"),
     (1000 / 9.80665, "included", "look like mg"),
     ("linear", "included", "gravity looks removed"),
-    (1.0, "removed", "gravity is in the data"),
+    (1.0, "removed", "gravity is in the pelvis data"),
+    (1 / 9.80665, "removed", r"~1 g if the data are g"),  # total acceleration in g passed as linear
     (1.0, "sideways", "unknown acc_gravity"),
 ])
 def test_estimators_check_acceleration_against_gravity(uci, scale, acc_gravity, message):
@@ -177,3 +178,23 @@ def test_gravity_free_and_several_sensor_input(uci, dataset):
     np.testing.assert_array_equal(w.x[:, :, joint_index("left_wrist")], ws.x[:3, :, 2])
     with pytest.raises(ValueError, match="for the 2 placements"):
         to_canonical(ws.x[:3], placement=["torso", "chest"])
+
+
+def test_every_worn_joint_is_checked_and_missing_gyros_are_marked(dataset):
+    """Five DSADS sensors with one left in g: refused naming that joint (a median over sensors would pass it);
+    all-zero gyroscopes become absent channels."""
+    ws = dataset("dsads")
+    sites = ["torso", "right_wrist", "left_wrist", "right_thigh", "left_thigh"]
+    x = ws.x[:6].copy()
+    x[:, :, 2, :3] /= 9.80665
+    with pytest.raises(ValueError, match="left_wrist windows' mean reads 0.1"):
+        to_canonical(x, placement=sites, acc_gravity="included")
+    x = ws.x[:6].copy()
+    x[:3, ..., 3:] = 0.0
+    w = to_canonical(x, placement=sites, acc_gravity="included")
+    assert w.channel_mask[:3, 3:].sum() == 0 and w.channel_mask[3:].all() and w.channel_mask[:, :3].all()
+
+
+def test_calibrate_needs_one_label_per_window(uci):
+    with pytest.raises(ValueError, match="one label per window"):
+        ZeroShotClassifier(labels=["walking", "sitting"], placement="waist").calibrate(uci[3][:5], ["walking"] * 3)

@@ -221,10 +221,11 @@ def test_primus_linear_probe_through_the_evaluate_command(tmp_path, dataset):
 
 
 @pytest.mark.parametrize("saved,config,ok", [
-    ({"acc_gravity": "removed"}, {}, False),
-    ({}, {"acc_gravity": "removed"}, False),  # results.json from before the key: gravity included
-    ({"max_windows": 200}, {"max_windows": 200}, True),
-    ({"max_windows": 200}, {}, False),
+    ({"acc_gravity": "removed", "protocol": 2}, {}, False),
+    ({"protocol": 2}, {"acc_gravity": "removed"}, False),  # results.json from before the key: gravity included
+    ({"max_windows": 200, "protocol": 2}, {"max_windows": 200}, True),
+    ({"max_windows": 200, "protocol": 2}, {}, False),
+    ({}, {}, False),  # protocol 1: fixed fusion weight, one random encoder for every seed
 ])
 def test_resume_refuses_results_of_other_data(tmp_path, saved, config, ok):
     import json

@@ -348,6 +348,7 @@ def test_gravity_free_acceleration_read_when_declared(tmp_path):
 @pytest.mark.parametrize("file,fmt,message", [
     ("linear", RecordingFormat(acc_gravity="removed"), "give --acc-units"),
     ("total", RecordingFormat(acc_units="g", acc_gravity="removed"), "gravity is in the data"),
+    ("total", RecordingFormat(acc_units="m/s2", acc_gravity="removed"), r"1.0\d g in g\); drop .* \(g\?\)"),
     ("linear", RecordingFormat(acc_units="g", acc_gravity="gone"), "unknown --acc-gravity"),
 ])
 def test_gravity_free_claims_checked(tmp_path, file, fmt, message):
@@ -363,3 +364,18 @@ def test_user_acceleration_alone_is_linear_acceleration(tmp_path):
     assert rec.acc_gravity == "removed" and abs(rec.x[:, :3].mean(0)).max() < 0.1
     with pytest.raises(RecordingError, match="not found"):
         read_recording(path, "waist", RecordingFormat(acc_units="g"))
+
+
+def test_several_sensors_with_different_units_say_to_drop_acc_units(tmp_path):
+    df = pd.read_csv(dsads_walking_csv(tmp_path))
+    df[["T_ax", "T_ay", "T_az"]] /= G  # the torso unit in g, the thighs in m/s^2
+    path = write(df, tmp_path, "mixed.csv")
+    with pytest.raises(RecordingError, match="drop --acc-units to have each sensor's unit found"):
+        read_recording(path, [group(u, s) for u, s in SITES.items()], RecordingFormat(acc_units="m/s2"))
+    rec = read_recording(path, [group(u, s) for u, s in SITES.items()])  # guessed per sensor
+    assert rec.acc_units == "g, m/s2, m/s2"
+
+
+def test_several_accelerometers_without_gyro_columns_warn_about_unused_ones(tmp_path):
+    rec = read_recording(dsads_walking_csv(tmp_path), [acc_only(u, s) for u, s in SITES.items()])
+    assert any("no gyroscope columns given; unused numeric columns: T_gx" in w for w in rec.warnings)

@@ -22,7 +22,7 @@ from .adapt import embed, fit_probe, label_matrix, macro_f1, minirocket_fit, min
 from .hub import load_model
 from .resampling import resample
 from .gravity import ACC_GRAVITY
-from .skeleton import NUM_JOINTS, placement_to_joint
+from .skeleton import JOINT_NAMES, NUM_JOINTS, placement_to_joint
 from .units import GRAVITY
 from .windows import RATE_HZ, CanonicalWindows, place_sensors
 
@@ -49,6 +49,9 @@ def to_canonical(X, fps: float = RATE_HZ, placement: str | Sequence[str] = "left
         windows = CanonicalWindows(*place_sensors(X, placement_to_joint(placement)))
     else:
         raise ValueError(f"X must be (n, time, 6) single-sensor recordings or (n, time, 22, 6) windows; got {X.shape}")
+    has_gyro = (np.abs(windows.x[..., 3:]).max(axis=(1, 3)) * windows.mask).max(axis=1) > 0  # (n,)
+    # a gyroscope reading exactly 0 throughout a window was not there: marked absent (acc-only input)
+    windows.channel_mask = np.concatenate([np.ones((len(windows), 3), bool), np.repeat(has_gyro[:, None], 3, 1)], 1)
     if acc_gravity is not None:
         check_gravity(windows, acc_gravity)
     if fps != RATE_HZ:
@@ -58,22 +61,30 @@ def to_canonical(X, fps: float = RATE_HZ, placement: str | Sequence[str] = "left
 
 
 def check_gravity(windows: CanonicalWindows, acc_gravity: str = "included") -> None:
-    """ValueError unless the windows' acceleration fits the claim: the median over windows and worn joints of
-    |time-mean acceleration| is ~9.8 m/s^2 with gravity included (0.6-1.6 g), < 0.5 g with it removed."""
+    """ValueError unless every worn joint's acceleration fits the claim: the median over windows of
+    |time-mean acceleration| is ~9.8 m/s^2 with gravity included (0.6-1.6 g), and below 0.5 g, and not ~1 g in
+    g or mg either, with it removed. The error names the joint."""
     if acc_gravity not in ACC_GRAVITY:
         raise ValueError(f"unknown acc_gravity {acc_gravity!r}; use one of {', '.join(ACC_GRAVITY)}")
-    if not windows.mask.any():
-        return
-    means = np.linalg.norm(windows.x[..., :3].mean(axis=1, dtype=np.float64), axis=-1)  # (n, 22)
-    g = float(np.median(means[windows.mask])) / GRAVITY
-    if acc_gravity == "removed" and g > 0.5:
-        raise ValueError(f"acc_gravity='removed', but gravity is in the data (the windows' mean reads {g:.2f} g); "
-                         f"use acc_gravity='included'")
+    means = np.linalg.norm(windows.x[..., :3].mean(axis=1, dtype=np.float64), axis=-1)  # (n, 22) m/s^2
+    for joint in np.nonzero(windows.mask.any(axis=0))[0]:
+        g = float(np.median(means[windows.mask[:, joint], joint])) / GRAVITY
+        _check_joint_gravity(g, acc_gravity, JOINT_NAMES[joint])
+
+
+def _check_joint_gravity(g: float, acc_gravity: str, joint: str) -> None:
+    """One joint's median |time-mean acceleration| ``g`` (in g, if the data are m/s^2) against the claim."""
+    as_g, as_mg = 0.6 < g * GRAVITY < 1.6, 0.6 < g * GRAVITY / 1000 < 1.6
+    if acc_gravity == "removed" and (g > 0.5 or as_g or as_mg):
+        unit = " if the data are m/s^2" if g > 0.5 else f" (~1 g if the data are {'g' if as_g else 'mg'})"
+        raise ValueError(f"acc_gravity='removed', but gravity is in the {joint} data (its windows' mean reads "
+                         f"{g:.2f} g{unit}); use acc_gravity='included' and m/s^2")
     if acc_gravity == "included" and not 0.6 < g < 1.6:
-        hint = (f"the data look like g (multiply by {GRAVITY})" if 0.6 < g * GRAVITY < 1.6 else
-                "the data look like mg (multiply by 0.00980665)" if 0.6 < g * GRAVITY / 1000 < 1.6 else
+        hint = (f"the data look like g (multiply by {GRAVITY})" if as_g else
+                "the data look like mg (multiply by 0.00980665)" if as_mg else
                 "gravity looks removed: pass acc_gravity='removed'" if g < 0.3 else "check the units and columns")
-        raise ValueError(f"acceleration must be m/s^2 with gravity, but the windows' mean reads {g:.3g} g; {hint}")
+        raise ValueError(f"acceleration must be m/s^2 with gravity, but the {joint} windows' mean reads {g:.3g} g; "
+                         f"{hint}")
 
 
 def _resample_time(X: np.ndarray, fps: float) -> np.ndarray:
@@ -156,6 +167,8 @@ class ZeroShotClassifier(_Base, ClassifierMixin):
         """Fit the softmax temperature on labelled windows X with label names y (n,) (temperature scaling:
         the inverse temperature ``scale_`` minimising the log loss); predictions are unchanged."""
         y = np.asarray(y)
+        if len(y) != len(X):
+            raise ValueError(f"calibrate needs one label per window: {len(X)} windows, {len(y)} labels")
         unknown = sorted(set(y.tolist()) - set(self.labels))
         if unknown:
             raise ValueError(f"calibration labels {unknown} are not among this classifier's labels")
@@ -187,7 +200,8 @@ class LinearProbeClassifier(_Base, ClassifierMixin):
     def _encoder_features(self, X) -> np.ndarray:
         """(n, d) raw encoder features of X, from the cache when the same array was seen."""
         X = np.ascontiguousarray(X, dtype=np.float32)
-        key = (self.model, float(self.fps), str(self.placement), X.shape, hashlib.sha1(X.data).hexdigest())
+        key = (self.model, float(self.fps), str(self.placement), self.acc_gravity, X.shape,
+               hashlib.sha1(X.data).hexdigest())
         cache = self.__dict__.setdefault("_feature_cache", OrderedDict())
         if key not in cache:
             cache[key] = embed(self._model(), self._canonical(X), projected=False).numpy()

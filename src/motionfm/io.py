@@ -320,6 +320,12 @@ def read_recording(path: str | Path, placement: str | Sequence[SensorColumns],
     flags = ("--acc-cols", "--gyro-cols") if isinstance(placement, str) else ("--placement",) * 2
     plans = [_plan_columns(peek.frame, f, flags) for _, f in groups]
     _check_groups(groups, joints, plans)
+    if len(plans) > 1 and plans[0].gyro is None:
+        used = {plans[0].time, *(c for plan in plans for c in plan.sensor_names())}
+        spare = [c for c in peek.frame.columns if c not in used and pd.api.types.is_numeric_dtype(peek.frame[c])]
+        if len(spare) >= 3:
+            plans[0].warnings.append(f"no gyroscope columns given; unused numeric columns: {', '.join(map(str, spare[:8]))}"
+                                     f"; give each sensor SITE=ax,ay,az,gx,gy,gz (using the accelerometers only)")
     if fmt.fps is None and peek.fps_hint and plans[0].time is None:
         fmt = replace(fmt, fps=peek.fps_hint)  # a rate stated above the header (ActiGraph)
     sensors = [c for plan in plans for c in plan.sensor_names()]
@@ -337,7 +343,11 @@ def read_recording(path: str | Path, placement: str | Sequence[SensorColumns],
         try:
             unit, notes = _read_sensor(df, plan, raw[6 * k:6 * k + 6], t, fps, fmt, header)
         except RecordingError as err:
-            raise RecordingError(f"sensor {name}: {err}" if len(plans) > 1 else str(err)) from None
+            several = len(plans) > 1
+            hint = ("; with several sensors, drop --acc-units to have each sensor's unit found from gravity"
+                    if several and fmt.acc_units and "--acc-units" in str(err) and fmt.acc_gravity == "included"
+                    else "")
+            raise RecordingError(f"sensor {name}: {err}{hint}" if several else str(err)) from None
         units.append(unit)
         warnings += [f"{name}: {n}" if len(plans) > 1 else n for n in plan.warnings + notes]
     del df, table
@@ -427,10 +437,13 @@ def _linear_acc_units(acc: np.ndarray, given: str | None, fps: float) -> tuple[s
         unit = normalise_unit(given, USER_ACC_UNITS, "accelerometer")
     except ValueError as err:
         raise RecordingError(f"{err} (--acc-units g, m/s2 or mg)") from None
-    left = static_magnitude(acc, fps) * acc_scale(unit) / GRAVITY
-    if left > 0.5:
-        raise RecordingError(f"--acc-gravity removed, but gravity is in the data (the still part reads "
-                             f"{left:.2f} g in {unit}); drop --acc-gravity removed")
+    still = static_magnitude(acc, fps)
+    for name in dict.fromkeys((unit, *USER_ACC_UNITS)):  # the declared unit first, then any that fits
+        left = still * acc_scale(name) / GRAVITY
+        if left > 0.5 if name == unit else 0.7 < left < 1.4:
+            raise RecordingError(f"--acc-gravity removed, but gravity is in the data (the still part reads "
+                                 f"{left:.2f} g in {name}); drop --acc-gravity removed"
+                                 + ("" if name == unit else f" and check --acc-units ({name}?)"))
     return unit, None
 
 

@@ -27,6 +27,7 @@ from ..windows import CanonicalWindows
 from .metrics import classification_metrics, confusion
 
 SETTINGS = ("zero-shot", "few-shot", "full-shot")
+PROTOCOL = 2  # 2: fusion weight chosen on validation, one random encoder per seed (results.json 'settings')
 ADAPTATIONS = ("probe", "fine-tune")
 BASELINES = ("random-init", "minirocket", "majority")
 FEATURES = ("motionfm", "motionfm+minirocket")
@@ -97,10 +98,10 @@ class EvalConfig:
     acc_gravity: str = "included"  # 'removed': data sets as linear acceleration (har.load_dataset)
 
     def describe(self) -> dict:
-        """The settings a table ran with (JSON-ready)."""
+        """The settings a table ran with (JSON-ready), with the protocol version."""
         d = asdict(self)
         d.pop("device")
-        return d
+        return {**d, "protocol": PROTOCOL}
 
 
 @dataclass
@@ -345,10 +346,11 @@ def run(evaluator: Evaluator, tasks: list[Task], out_dir: Path, on_done: Callabl
 def _check_same_data(saved: dict | list, config: EvalConfig) -> None:
     """Refuse to resume results computed on other data (gravity removed or not, another window cap)."""
     before = saved.get("settings", {}) if isinstance(saved, dict) else {}
-    for key, default in (("acc_gravity", "included"), ("max_windows", 0)):
-        if before and before.get(key, default) != getattr(config, key):
+    now = config.describe()
+    for key, default in (("acc_gravity", "included"), ("max_windows", 0), ("protocol", 1)):
+        if before and before.get(key, default) != now[key]:
             raise ValueError(f"results.json was computed with {key}={before.get(key, default)!r}, this run has "
-                             f"{getattr(config, key)!r}; use another --out folder or drop --resume")
+                             f"{now[key]!r}; use another --out folder or drop --resume")
 
 
 def _records(saved: dict | list) -> list[dict]:

@@ -4,7 +4,7 @@ Padding (issue 12 item 6). Windows shorter than the model's length arrive padded
 recording, pre-training tiles short clips); ``valid_len`` (B,) says how many leading samples are real. An
 encoder given ``valid_len`` computes only from those samples, so two windows that agree on their valid part
 give the same embedding whatever their padding holds:
-- ST-GCN zeroes padded frames at the input (so batch statistics in training do not see them either), masks
+- ST-GCN zeroes padded frames at the input (in training, batch statistics still count them as zeros), masks
   each block's temporal-conv input to the valid steps (the zero padding a truncated window would see) and
   averages over the valid, stride-downsampled steps: ceil(L / stride) per block. In eval mode this is exactly
   the embedding of the truncated window.

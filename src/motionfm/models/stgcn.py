@@ -219,7 +219,7 @@ class STGCN(nn.Module):
         keep = torch.ones(b, v, device=x.device, dtype=x.dtype) if mask is None else mask.to(x.dtype)
         lengths = valid_lengths(valid_len, b, t, x.device) if self.config.masked_padding else None
         absent = absent_channels(channel_mask, b, c, x.dtype, x.device)
-        if lengths is not None:  # padded frames are zeros from here on, in batch statistics too
+        if lengths is not None:  # padded frames are zeros from here on
             x = x * time_mask(lengths, t, x.dtype)[:, :, None, None]
         if absent is not None:
             x = x * (1 - absent)[:, None, None, :]
