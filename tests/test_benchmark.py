@@ -243,7 +243,7 @@ def test_resume_refuses_results_of_other_data(tmp_path, saved, config, ok):
             run(evaluator, [], tmp_path, resume=True)
 
 
-@pytest.mark.parametrize("informative,weights", [("embedding", (2.0, 4.0)), ("rocket", (0.25, 0.5))])
+@pytest.mark.parametrize("informative,weights", [("embedding", (2.0, 4.0)), ("rocket", (0.0, 0.1, 0.25))])
 def test_fusion_weight_is_chosen_on_validation(informative, weights):
     """Fused rows weigh the embedding block by validation macro-F1: an informative embedding beside noise
     'MiniRocket' features gets a large weight, a noise embedding a small one; test scores follow."""

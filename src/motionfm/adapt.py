@@ -193,7 +193,9 @@ def minirocket_transform(*parts: CanonicalWindows, fit: Rocket | None = None, se
     return [np.asarray(fit.transform.transform(fit.channels(p)), dtype=np.float32) for p in parts]
 
 
-FUSION_WEIGHTS = (0.25, 0.5, 1.0, 2.0, 4.0)  # embedding block's share of variance vs MiniRocket's, chosen on validation
+# The embedding block's variance relative to MiniRocket's, chosen on validation; 0 = MiniRocket features alone
+# (where the embedding does not help on the validation subjects, the fused row says so with weight 0).
+FUSION_WEIGHTS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
 
 
 def fuse_features(embedding: np.ndarray, rocket: np.ndarray, reference: tuple[np.ndarray, np.ndarray],

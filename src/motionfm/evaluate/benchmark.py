@@ -27,7 +27,7 @@ from ..windows import CanonicalWindows
 from .metrics import classification_metrics, confusion
 
 SETTINGS = ("zero-shot", "few-shot", "full-shot")
-PROTOCOL = 2  # 2: fusion weight chosen on validation, one random encoder per seed (results.json 'settings')
+PROTOCOL = 2  # 2: fusion weight chosen on validation (FUSION_WEIGHTS), one random encoder per seed
 ADAPTATIONS = ("probe", "fine-tune")
 BASELINES = ("random-init", "minirocket", "majority")
 FEATURES = ("motionfm", "motionfm+minirocket")
