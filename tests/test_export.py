@@ -15,6 +15,35 @@ def test_onnx_matches_pytorch(tmp_path):
     assert check_onnx(model, path, batch=3, time=123) < 1e-4  # other batch and length than exported with
 
 
+def test_onnx_acc_only_input_uses_the_learned_absent_channels(tmp_path):
+    """A model whose absent-gyro value is non-zero (as after gyro dropout): onnxruntime gives PyTorch's acc-only
+    embedding when channel_mask says so, and not the zero-gyro one."""
+    import numpy as np
+    import onnxruntime as ort
+    import torch
+
+    from motionfm.models import create_model
+    from motionfm.models.presence import MISSING
+
+    model = create_model("stgcn-tiny").eval()
+    with torch.no_grad():
+        getattr(model.encoder, MISSING).fill_(5.0)
+    path = export_onnx(model, tmp_path / "t.onnx")
+    assert check_onnx(model, path, batch=4, time=100) < 1e-4
+    x = np.random.default_rng(1).normal(0, 3, (2, 200, 22, 6)).astype(np.float32)
+    x[..., 3:] = 0
+    mask = np.zeros((2, 22), bool)
+    mask[:, 17] = True
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    run = lambda gyro: session.run(["embedding"], {"x": x, "mask": mask,  # noqa: E731
+                                                   "channel_mask": np.array([[True] * 3 + [gyro] * 3] * 2)})[0]
+    with torch.no_grad():
+        torch_acc_only = model.embed_imu(torch.from_numpy(x), torch.from_numpy(mask), None,
+                                         torch.tensor([True] * 3 + [False] * 3)).numpy()
+    assert np.abs(run(False) - torch_acc_only).max() < 1e-5
+    assert np.abs(run(False) - run(True)).max() > 1e-3  # 100x the agreement above
+
+
 def test_export_command(tmp_path):
     result = CliRunner().invoke(app, ["export", "--onnx", str(tmp_path / "m.onnx")])
     assert result.exit_code == 0, result.output
@@ -52,8 +81,10 @@ def test_onnx_carries_its_contract_and_zero_shot_labels(tmp_path):
     mask = np.zeros((4, 22), bool)
     mask[:, 20] = True
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    scores = session.run(["scores"], {"x": x, "mask": mask})[0]
+    channels = np.ones((4, 6), bool)
+    scores = session.run(["scores"], {"x": x, "mask": mask, "channel_mask": channels})[0]
     np.testing.assert_allclose(scores, zero_shot_scores(model, CanonicalWindows(x, mask), labels).numpy(), atol=1e-4)
+    assert meta["motionfm_format"] == "2" and "acc-only" in meta["input_channel_mask"]
 
 
 @pytest.mark.parametrize("args,message", [(["--opset", "9"], "--opset must be between 14 and 20"),

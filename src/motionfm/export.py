@@ -1,7 +1,8 @@
 """Export the IMU side of a model to ONNX and check it against PyTorch with onnxruntime.
 
 The file states its input contract in its metadata (read with onnx.load(path).metadata_props): rate, window
-length, units, channel and joint order, mask meaning. With labels it also holds their embedding matrix and a
+length, units, channel and joint order, the meaning of the joint mask and of the channel mask (format 2: which
+channels were measured, so acc-only input reaches a model trained with gyro dropout as such). With labels it also holds their embedding matrix and a
 second output 'scores' (cosine similarity per label), so a phone can run zero-shot without Python.
 """
 
@@ -21,26 +22,28 @@ from .models import ImuTextModel, get_architecture
 
 
 class ImuEmbedding(nn.Module):
-    """(B, T, 22, 6) windows + (B, 22) bool mask -> (B, embed_dim) unit vectors."""
+    """(B, T, 22, 6) windows + (B, 22) bool joint mask + (B, 6) bool channel mask -> (B, embed_dim) unit vectors."""
 
     def __init__(self, model: ImuTextModel) -> None:
         super().__init__()
         self.model = model
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        return self.model.embed_imu(x, mask)
+    def forward(self, x: torch.Tensor, mask: torch.Tensor, channel_mask: torch.Tensor) -> torch.Tensor:
+        return self.model.embed_imu(x, mask, None, channel_mask)
 
 
 class ZeroShotHead(nn.Module):
-    """(B, T, 22, 6) + (B, 22) mask -> (embedding (B, d), scores (B, n_labels)) against fixed label vectors."""
+    """(B, T, 22, 6) + (B, 22) mask + (B, 6) channel mask -> (embedding (B, d), scores (B, n_labels)) against
+    fixed label vectors."""
 
     def __init__(self, model: ImuTextModel, label_vectors: torch.Tensor) -> None:
         super().__init__()
         self.imu = ImuEmbedding(model)
         self.register_buffer("labels", label_vectors.float().contiguous())
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        emb = self.imu(x, mask)
+    def forward(self, x: torch.Tensor, mask: torch.Tensor, channel_mask: torch.Tensor
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+        emb = self.imu(x, mask, channel_mask)
         return emb, emb @ self.labels.T
 
 
@@ -49,13 +52,15 @@ def contract(model: ImuTextModel, time: int, labels: Sequence[str]) -> dict[str,
     from .skeleton import JOINT_NAMES
 
     fps = 20.0
-    return {"motionfm_format": "1", "rate_hz": f"{fps:g}", "window_samples": str(time),
+    return {"motionfm_format": "2", "rate_hz": f"{fps:g}", "window_samples": str(time),
             "window_s": f"{time / fps:g}", "time_axis": "dynamic" if dynamic_time(model) else "fixed",
             "input_x": "float32 (batch, time, 22, 6): per joint [ax, ay, az, gx, gy, gz], sensor frame",
             "units": "acceleration m/s^2 with gravity included; angular rate rad/s",
             "channels": json.dumps(["ax", "ay", "az", "gx", "gy", "gz"]),
             "joints": json.dumps(list(JOINT_NAMES)),
             "input_mask": "bool (batch, 22): True where a sensor was worn (its channels are real)",
+            "input_channel_mask": "bool (batch, 6): True for each of [ax, ay, az, gx, gy, gz] that was measured "
+                                  "(all True with a gyroscope; gx, gy, gz False for acc-only input)",
             "output_embedding": f"float32 (batch, {model.config.embed_dim}) unit vectors",
             "output_scores": "float32 (batch, n_labels) cosine similarity to each label (argmax = prediction)"
             if labels else "", "labels": json.dumps(list(labels)), "architecture": model.config.arch,
@@ -85,11 +90,14 @@ def export_onnx(model: ImuTextModel, path: str | Path, opset: int = 17, time: in
     else:
         net, outputs = ImuEmbedding(model).eval(), ["embedding"]
     x, mask = torch.randn(2, time, 22, 6), torch.ones(2, 22, dtype=torch.bool)
+    channels = torch.tensor([[True] * 6, [True] * 3 + [False] * 3])
     axes = {0: "batch", 1: "time"} if dynamic_time(model) else {0: "batch"}
     with atomic_path(path, suffix=".onnx") as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracer notes about shape checks; the graph is checked below
-        torch.onnx.export(net, (x, mask), str(tmp), input_names=["x", "mask"], output_names=outputs,
-                          dynamic_axes={"x": axes, "mask": {0: "batch"}, **{o: {0: "batch"} for o in outputs}},
+        torch.onnx.export(net, (x, mask, channels), str(tmp), input_names=["x", "mask", "channel_mask"],
+                          output_names=outputs, dynamic_axes={"x": axes, "mask": {0: "batch"},
+                                                              "channel_mask": {0: "batch"},
+                                                              **{o: {0: "batch"} for o in outputs}},
                           opset_version=opset, dynamo=False)
         graph = onnx.load(str(tmp))
         for k, v in contract(model, time, labels).items():
@@ -117,7 +125,9 @@ def check_onnx(model: ImuTextModel, path: str | Path, batch: int = 5, time: int 
     x = torch.randn(batch, time, 22, 6, generator=gen) * 5
     mask = torch.rand(batch, 22, generator=gen) < 0.3
     mask[:, 17] = True
+    channels = torch.ones(batch, 6, dtype=torch.bool)
+    channels[::2, 3:] = False  # every other window acc-only
     with torch.no_grad():
-        ref = ImuEmbedding(model.eval().cpu())(x, mask).numpy()
-    out = session.run(["embedding"], {"x": x.numpy(), "mask": mask.numpy()})[0]
+        ref = ImuEmbedding(model.eval().cpu())(x, mask, channels).numpy()
+    out = session.run(["embedding"], {"x": x.numpy(), "mask": mask.numpy(), "channel_mask": channels.numpy()})[0]
     return float(np.abs(out - ref).max())
