@@ -9,8 +9,12 @@ from __future__ import annotations
 import torch
 
 
-def reference_forward(model, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
-    """(B, T, 22, C) windows + (B, 22) mask -> (B, out_dim) through ``model``'s parameters, the old way."""
+def reference_forward(model, x: torch.Tensor, mask: torch.Tensor | None = None, valid_len=None,
+                      channel_mask=None) -> torch.Tensor:
+    """(B, T, 22, C) windows + (B, 22) mask -> (B, out_dim) through ``model``'s parameters, the old way.
+
+    ``valid_len`` and ``channel_mask`` are accepted and ignored (the benchmarks' windows are full, all channels
+    measured), so the reference stands in for the current forward's signature."""
     b, t, v, c = x.shape
     keep = torch.ones(b, v, dtype=x.dtype) if mask is None else mask.to(x.dtype)
     x = model.data_bn(x.permute(0, 2, 3, 1).reshape(b, v * c, t)).view(b, v, c, t)

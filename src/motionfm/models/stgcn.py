@@ -230,14 +230,14 @@ class STGCN(nn.Module):
         x = x * keep[:, :, None, None]
         if self.config.graph == "present":
             return self._forward_present(x, keep != 0, lengths)
-        x = x.view(b * v, c, t)  # node-major: (B, V, C, T) in memory
+        x = x.reshape(b * v, c, t)  # node-major: (B, V, C, T) in memory (a view; reshape for torch.compile's strides)
         node_len = None if lengths is None else lengths.repeat_interleave(v)
         for block, importance in zip(self.blocks, self.edge_importance):
             x = block(x, self.adjacency * importance, node_len)
             node_len = None if node_len is None else downsampled(node_len, block.stride)
         if node_len is None:
-            return x.view(b, v, x.shape[1], -1).mean(dim=(1, 3))
-        return masked_time_mean(x, node_len).view(b, v, -1).mean(dim=1)
+            return x.reshape(b, v, x.shape[1], -1).mean(dim=(1, 3))
+        return masked_time_mean(x, node_len).reshape(b, v, -1).mean(dim=1)
 
     def _forward_present(self, x: torch.Tensor, keep: torch.Tensor, lengths: torch.Tensor | None = None
                          ) -> torch.Tensor:
