@@ -23,7 +23,7 @@ from .hub import load_model
 from .resampling import resample
 from .gravity import ACC_GRAVITY
 from .skeleton import JOINT_NAMES, NUM_JOINTS, placement_to_joint
-from .units import GRAVITY
+from .units import GRAVITY, units_fitting_gravity
 from .windows import RATE_HZ, CanonicalWindows, place_sensors
 
 
@@ -68,18 +68,20 @@ def check_gravity(windows: CanonicalWindows, acc_gravity: str = "included") -> N
         raise ValueError(f"unknown acc_gravity {acc_gravity!r}; use one of {', '.join(ACC_GRAVITY)}")
     means = np.linalg.norm(windows.x[..., :3].mean(axis=1, dtype=np.float64), axis=-1)  # (n, 22) m/s^2
     for joint in np.nonzero(windows.mask.any(axis=0))[0]:
-        g = float(np.median(means[windows.mask[:, joint], joint])) / GRAVITY
-        _check_joint_gravity(g, acc_gravity, JOINT_NAMES[joint])
+        magnitude = float(np.median(means[windows.mask[:, joint], joint]))
+        _check_joint_gravity(magnitude, acc_gravity, JOINT_NAMES[joint])
 
 
-def _check_joint_gravity(g: float, acc_gravity: str, joint: str) -> None:
-    """One joint's median |time-mean acceleration| ``g`` (in g, if the data are m/s^2) against the claim."""
-    as_g, as_mg = 0.6 < g * GRAVITY < 1.6, 0.6 < g * GRAVITY / 1000 < 1.6
+def _check_joint_gravity(magnitude: float, acc_gravity: str, joint: str) -> None:
+    """One joint's median |time-mean acceleration| (``magnitude``, m/s^2 if the data are right) against the claim."""
+    g = magnitude / GRAVITY
+    fits = units_fitting_gravity(magnitude, 0.6, 1.6)
+    as_g, as_mg = "g" in fits, "mg" in fits
     if acc_gravity == "removed" and (g > 0.5 or as_g or as_mg):
         unit = " if the data are m/s^2" if g > 0.5 else f" (~1 g if the data are {'g' if as_g else 'mg'})"
         raise ValueError(f"acc_gravity='removed', but gravity is in the {joint} data (its windows' mean reads "
                          f"{g:.2f} g{unit}); use acc_gravity='included' and m/s^2")
-    if acc_gravity == "included" and not 0.6 < g < 1.6:
+    if acc_gravity == "included" and "m/s2" not in fits:
         hint = (f"the data look like g (multiply by {GRAVITY})" if as_g else
                 "the data look like mg (multiply by 0.00980665)" if as_mg else
                 "gravity looks removed: pass acc_gravity='removed'" if g < 0.3 else "check the units and columns")
@@ -173,8 +175,8 @@ class ZeroShotClassifier(_Base, ClassifierMixin):
         if unknown:
             raise ValueError(f"calibration labels {unknown} are not among this classifier's labels")
         self.fit()  # label embeddings for the current labels, any earlier calibration dropped
-        codes = np.searchsorted(self.classes_, y, sorter=np.argsort(self.classes_))
-        self.scale_ = fit_temperature(self.decision_function(X), np.argsort(self.classes_)[codes])
+        column = {label: k for k, label in enumerate(self.classes_)}
+        self.scale_ = fit_temperature(self.decision_function(X), np.array([column[label] for label in y]))
         return self
 
     def predict(self, X) -> np.ndarray:

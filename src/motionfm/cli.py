@@ -464,8 +464,10 @@ def evaluate(
         if set(lists[option]) - set(allowed):
             fail(f"unknown {option}(s) {', '.join(sorted(set(lists[option]) - set(allowed)))}; use {', '.join(allowed)}"
                  + (" or none" if option == "baseline" else ""))
-    if acc_gravity not in ("included", "removed"):
-        fail(f"unknown --acc-gravity {acc_gravity!r}; use included or removed")
+    from .gravity import ACC_GRAVITY
+
+    if acc_gravity not in ACC_GRAVITY:
+        fail(f"unknown --acc-gravity {acc_gravity!r}; use {' or '.join(ACC_GRAVITY)}")
     k_shots = _whole_numbers(shots, "--shots")
     for flag, value in (("--seeds", seeds), ("--epochs", epochs), ("--patience", patience), ("--max-steps", max_steps),
                         ("--validate-every", validate_every), ("--batch-size", batch_size)):

@@ -21,7 +21,7 @@ from .skeleton import JOINT_NAMES, placement_to_joint
 from .tables import (ACC_NAMES, CSV_SUFFIXES, GRAVITY_NAMES, GYRO_NAMES, USER_ACC_NAMES, Table, TableError, find,
                      find_time, find_triplet, read_table)
 from .units import (GRAVITY, GYRO_UNITS, USER_ACC_UNITS, acc_scale, check_acc_unit, check_gyro_unit,
-                    guess_acc_unit, normalise_unit, sample_spans, static_magnitude)
+                    guess_acc_unit, normalise_unit, sample_spans, static_magnitude, units_fitting_gravity)
 from .windows import RATE_HZ, CanonicalWindows, place_sensors
 
 TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
@@ -160,7 +160,7 @@ def _plan_columns(df: pd.DataFrame, fmt: RecordingFormat, flags: tuple[str, str]
     if gyro_names == DEFAULT_GYRO and find(cols, gyro_names) is None:
         gyro_names = find_triplet(cols, GYRO_NAMES)
         if gyro_names is None:
-            spare = [c for c in cols if c not in used and c != fmt.time_col and pd.api.types.is_numeric_dtype(df[c])]
+            spare = _spare_numeric(df, {*used, fmt.time_col})
             if len(spare) >= 3:
                 warnings.append(f"no gyroscope columns gx, gy, gz; unused numeric columns: {', '.join(spare[:8])}; "
                                 f"name the gyroscope with --gyro-cols (using the accelerometer only)")
@@ -168,6 +168,11 @@ def _plan_columns(df: pd.DataFrame, fmt: RecordingFormat, flags: tuple[str, str]
         _values(df.iloc[:0], gyro_names, "gyroscope", flags[1])
         gyro_names = find(cols, gyro_names)
     return _Columns(_time_column(df, fmt), acc_names, grav, gyro_names, warnings)
+
+
+def _spare_numeric(df: pd.DataFrame, used: set) -> list:
+    """The numeric columns of a peek at the file that nothing reads (a gyroscope the user did not name?)."""
+    return [c for c in df.columns if c not in used and pd.api.types.is_numeric_dtype(df[c])]
 
 
 def _time_column(df: pd.DataFrame, fmt: RecordingFormat) -> str | None:
@@ -321,8 +326,7 @@ def read_recording(path: str | Path, placement: str | Sequence[SensorColumns],
     plans = [_plan_columns(peek.frame, f, flags) for _, f in groups]
     _check_groups(groups, joints, plans)
     if len(plans) > 1 and plans[0].gyro is None:
-        used = {plans[0].time, *(c for plan in plans for c in plan.sensor_names())}
-        spare = [c for c in peek.frame.columns if c not in used and pd.api.types.is_numeric_dtype(peek.frame[c])]
+        spare = _spare_numeric(peek.frame, {plans[0].time, *(c for plan in plans for c in plan.sensor_names())})
         if len(spare) >= 3:
             plans[0].warnings.append(f"no gyroscope columns given; unused numeric columns: {', '.join(map(str, spare[:8]))}"
                                      f"; give each sensor SITE=ax,ay,az,gx,gy,gz (using the accelerometers only)")
@@ -438,12 +442,15 @@ def _linear_acc_units(acc: np.ndarray, given: str | None, fps: float) -> tuple[s
     except ValueError as err:
         raise RecordingError(f"{err} (--acc-units g, m/s2 or mg)") from None
     still = static_magnitude(acc, fps)
-    for name in dict.fromkeys((unit, *USER_ACC_UNITS)):  # the declared unit first, then any that fits
-        left = still * acc_scale(name) / GRAVITY
-        if left > 0.5 if name == unit else 0.7 < left < 1.4:
-            raise RecordingError(f"--acc-gravity removed, but gravity is in the data (the still part reads "
-                                 f"{left:.2f} g in {name}); drop --acc-gravity removed"
-                                 + ("" if name == unit else f" and check --acc-units ({name}?)"))
+    left = still * acc_scale(unit) / GRAVITY
+    if left > 0.5:
+        raise RecordingError(f"--acc-gravity removed, but gravity is in the data (the still part reads "
+                             f"{left:.2f} g in {unit}); drop --acc-gravity removed")
+    fits = units_fitting_gravity(still)  # ~1 g in another unit: total acceleration with its unit mistyped
+    if fits:
+        raise RecordingError(f"--acc-gravity removed, but gravity is in the data (the still part reads "
+                             f"{still * acc_scale(fits[0]) / GRAVITY:.2f} g in {fits[0]}); drop --acc-gravity "
+                             f"removed and check --acc-units ({fits[0]}?)")
     return unit, None
 
 

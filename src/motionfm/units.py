@@ -82,12 +82,18 @@ def static_magnitude(acc: np.ndarray, fps: float = 50.0) -> float:
     return float(np.nanmedian(np.linalg.norm(means, axis=-1)))
 
 
+def units_fitting_gravity(magnitude: float, low: float = 0.7, high: float = 1.4) -> list[str]:
+    """The accelerometer units ('m/s2', 'g', 'mg', in that order) in which ``magnitude`` (the data's gravity
+    size in their own unit, e.g. static_magnitude) reads between ``low`` and ``high`` g."""
+    return [unit for unit, scale in _ACC_SCALE.items() if low < magnitude * scale / GRAVITY < high]
+
+
 def guess_acc_unit(acc: np.ndarray, fps: float = 50.0) -> str:
     """'g', 'm/s2' or 'mg' from gravity's size (static_magnitude); ValueError if none fits."""
     median = static_magnitude(acc, fps)
-    for unit, scale in _ACC_SCALE.items():
-        if 0.7 < median * scale / GRAVITY < 1.4:
-            return unit
+    fits = units_fitting_gravity(median)
+    if fits:
+        return fits[0]
     raise ValueError(f"cannot tell accelerometer units: gravity reads {median:.3g}, neither ~1 (g), ~9.8 (m/s^2) "
                      f"nor ~1000 (mg); give the units explicitly")
 
@@ -97,11 +103,12 @@ def check_acc_unit(acc: np.ndarray, unit: str, fps: float = 50.0) -> str | None:
 
     acc: (T, 3) in the declared ``unit`` (one of USER_ACC_UNITS).
     """
-    gravity = static_magnitude(acc, fps) * _ACC_SCALE[unit]
+    magnitude = static_magnitude(acc, fps)
+    gravity = magnitude * _ACC_SCALE[unit]
     ratio = gravity / GRAVITY
     if 0.7 < ratio < 1.4:
         return None
-    fits = [u for u, s in _ACC_SCALE.items() if 0.7 < static_magnitude(acc, fps) * s / GRAVITY < 1.4]
+    fits = units_fitting_gravity(magnitude)
     if ratio < 0.2 and not fits:
         raise ValueError(f"with accelerometer units {unit} gravity reads {gravity:.3g} m/s^2 (should be 9.8): the "
                          f"data look like acceleration with gravity removed (linear/user acceleration); give total "
