@@ -344,3 +344,19 @@ def test_classify_gravity_free_recording(tmp_path):
     assert "gravity removed" in text and "pre-trained on acceleration with gravity only" in text
     refused = runner.invoke(app, ["classify", str(path), "--placement", "waist", "--acc-units", "g"])
     assert refused.exit_code == 2 and "--acc-gravity removed" in refused.output
+
+
+def test_classify_imports_neither_scipy_signal_nor_sklearn_and_leaves_gc_on():
+    """Start-up of `motionfm classify` (issue 15): scipy.signal and scikit-learn are not loaded (0.6-1 s), and
+    the collector, paused while the model's modules import, is on again for the rest of the run. The second
+    run is the one checked: the first may load the text encoder to fill the label-feature cache."""
+    import subprocess
+    import sys
+
+    code = ("import gc, sys; from motionfm.cli import app\n"
+            f"sys.argv = ['motionfm', 'classify', {str(EXAMPLE)!r}, '--placement', 'waist', '--acc-units', 'g', '-q']\n"
+            "try:\n    app()\nexcept SystemExit:\n    pass\n"
+            "print(gc.isenabled(), sorted(m for m in ('scipy.signal', 'sklearn') if m in sys.modules))")
+    for _ in range(2):
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "True []"

@@ -40,3 +40,14 @@ def test_sliding_windows():
     np.testing.assert_array_equal(short[0], np.resize(np.arange(7), 20))  # padded by repetition
     with pytest.raises(ValueError, match="empty"):
         sliding_windows(np.zeros(0), 20, 10)
+
+
+@pytest.mark.parametrize("up,down", [(2, 5), (1, 5), (2, 3), (4, 5), (5, 8), (20, 3), (5, 2), (20, 61), (4, 6)])
+@pytest.mark.parametrize("n", [2, 3, 50, 1237])
+def test_polyphase_resampler_equals_scipy(up, down, n):
+    from scipy.signal import resample_poly
+
+    from motionfm.resampling import resample_poly_line
+    x = np.random.default_rng(n).normal(size=(n, 2, 3)).cumsum(axis=0)
+    np.testing.assert_allclose(resample_poly_line(x, up, down),
+                               resample_poly(x, up, down, axis=0, padtype="line"), rtol=0, atol=1e-12)

@@ -10,20 +10,21 @@ import copy
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import f1_score
-from sklearn.preprocessing import StandardScaler
 from torch import nn
 
 from .models import ImuTextModel
 from .text import TEMPLATES, label_embeddings, load_text_encoder
 from .text import prompts as prompt_texts
 from .windows import CanonicalWindows
+
+if TYPE_CHECKING:  # scikit-learn loads in the probe's functions: zero-shot classify never needs it (~0.2-1 s)
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
 
 
 def _batches(n: int, size: int):
@@ -134,6 +135,7 @@ def _numpy(features: np.ndarray | torch.Tensor) -> np.ndarray:
 
 def macro_f1(y: np.ndarray, scores: np.ndarray) -> float:
     """Macro-F1 of the argmax of (n, n_classes) scores over all n_classes (absent classes score 0)."""
+    from sklearn.metrics import f1_score
     return float(f1_score(y, scores.argmax(1), labels=np.arange(scores.shape[1]), average="macro", zero_division=0))
 
 
@@ -145,6 +147,9 @@ def fit_probe(features: np.ndarray | torch.Tensor, y: np.ndarray, n_classes: int
 
     Each candidate is fitted on the training features only, so the chosen one is the training-set fit at that C.
     """
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
     f = _numpy(features)
     if len(np.unique(y)) < 2:
         raise ValueError("a probe needs at least two classes in its training labels")
