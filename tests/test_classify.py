@@ -57,3 +57,22 @@ def test_predictions_carry_the_recordings_clock(tmp_path):
     assert pd.Timestamp(table.start_time[1]) == pd.Timestamp("2024-05-01 08:00:10", tz="UTC")
     write_predictions(_result([0, 1]), tmp_path / "q.csv")
     assert pd.read_csv(tmp_path / "q.csv").columns[0] == "start_s"
+
+
+def test_upright_models_read_the_recording_in_its_upright_frame(recording):
+    """A model pre-trained with rotation: upright gets each sensor turned so its typical gravity is +z; the
+    same recording mounted at another angle then reads the same vertical components; gravity-free input is
+    refused for such models (the frame is found from gravity)."""
+    from dataclasses import replace
+
+    from motionfm.geometry import random_rotation_matrices
+    from motionfm.classify import upright_recording
+    from motionfm.io import RecordingError
+
+    rot = random_rotation_matrices(1, np.random.default_rng(1))[0]
+    turned = replace(recording, x=np.concatenate([recording.x[:, :3] @ rot.T, recording.x[:, 3:] @ rot.T], 1))
+    a, b = upright_recording(recording, 10.0), upright_recording(turned, 10.0)
+    np.testing.assert_allclose(a.x[:, 2], b.x[:, 2], atol=1e-4)
+    assert a.x[:, 2].mean() > 9.7  # gravity on +z
+    with pytest.raises(RecordingError, match="gravity-free"):
+        upright_recording(replace(recording, acc_gravity="removed"), 10.0)

@@ -44,6 +44,8 @@ def test_shipped_configs_load(file, gyro_dropout):  # gravity_removal: the same 
     ({"gyro_dropout": -0.1}, "gyro_dropout must be between 0 and 1"),
     ({"gyro_dropout": "often"}, "gyro_dropout must be a number"),
     ({"lr": "fast"}, "lr must be a number"),
+    ({"rotation": "yaw"}, "rotation must be one of so3, upright"),
+    ({"max_tilt_deg": -5}, "max_tilt_deg must be between 0 and 180"),
     ({"real_datasets": ["nope"]}, "unknown data set 'nope'"),
     ({"motion_corpora": ["amass"]}, "unknown motion corpus 'amass'"),
     ({"sim_joints": ["left_elbow_pocket"]}, "valid placements"),

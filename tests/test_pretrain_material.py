@@ -53,3 +53,26 @@ def test_real_captions_without_synonyms_are_the_class_name_in_each_template():
     assert {material.captions[c] for c in raw.caption} == {
         "a person is sitting.", "someone is sitting.", "the person is sitting right now.",
         "a recording of a person sitting.", "sitting"}
+
+
+def test_make_upright_puts_every_sensor_in_its_upright_frame():
+    """Simulated joints get one frame per corpus, real sensors one per subject: afterwards each one's typical
+    gravity (motionfm.orientation) is +z."""
+    from motionfm.geometry import random_rotation_matrices
+    from motionfm.orientation import typical_gravity, window_gravity_directions
+
+    rng = np.random.default_rng(0)
+    real = window_set("usc-had", [0] * 6 + [1] * 6, length=50)
+    real.subject[:] = np.repeat([1, 2], 6)
+    for s, mount in zip((1, 2), random_rotation_matrices(2, rng)):
+        real.x[real.subject == s, :, 0, :3] = 9.81 * mount[:, 2] + 0.1 * rng.normal(size=(6, 50, 3))
+    m = sim_material(real=[real], lengths=(60, 80, 70))
+    m.sim.imu[..., :3] = 9.81 * random_rotation_matrices(22, rng)[:, :, 2] + 0.1 * rng.normal(size=(210, 22, 3))
+    m.make_upright()
+    for j in (0, 7, 21):
+        clips = np.split(m.sim.imu[:, j, :3], np.cumsum(m.sim.lengths)[:-1])
+        dirs = np.stack([c.mean(axis=0) / np.linalg.norm(c.mean(axis=0)) for c in clips])
+        assert typical_gravity(dirs) @ [0, 0, 1] > 0.999
+    for s in (1, 2):
+        w = m.real[0].windows
+        assert typical_gravity(window_gravity_directions(w.x[w.subject == s, :, 0, :3])) @ [0, 0, 1] > 0.999

@@ -9,6 +9,8 @@ linear acceleration) and refuses data that do not fit (g or mg units, gravity mi
 
 from __future__ import annotations
 
+import dataclasses
+
 import hashlib
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -20,6 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .adapt import embed, fit_probe, label_matrix, macro_f1, minirocket_fit, minirocket_transform
 from .hub import load_model
+from .orientation import model_rotation, upright_canonical
 from .resampling import resample
 from .gravity import ACC_GRAVITY
 from .skeleton import JOINT_NAMES, NUM_JOINTS, placement_to_joint
@@ -113,7 +116,13 @@ class _Base(BaseEstimator):
         return self.model_
 
     def _canonical(self, X) -> CanonicalWindows:
-        return to_canonical(X, self.fps, self.placement, self.acc_gravity)
+        w = to_canonical(X, self.fps, self.placement, self.acc_gravity)
+        if model_rotation(self._model()) == "upright":  # X is taken as one recording unit (README)
+            if self.acc_gravity == "removed":
+                raise ValueError("this model reads sensors in upright frames, found from gravity: it cannot read "
+                                 "gravity-free acceleration")
+            w = dataclasses.replace(w, x=upright_canonical(w.x, w.mask))
+        return w
 
     def _embed(self, X) -> torch.Tensor:
         return embed(self._model(), self._canonical(X))

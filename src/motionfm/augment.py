@@ -10,17 +10,46 @@ import torch
 from .geometry import random_rotation_matrices
 
 
-def random_rotation(imu: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Rotate each joint's sensor frame of each sample by its own uniform random rotation in SO(3).
+def random_rotation(imu: torch.Tensor, generator: torch.Generator | None = None, mode: str = "so3",
+                    max_tilt_deg: float = 30.0) -> torch.Tensor:
+    """Rotate each joint's sensor frame of each sample by its own random rotation.
 
-    The same rotation applies to acc and gyro of that joint for all time steps (a sensor strapped on at
-    an unknown angle). imu: (B, T, J, 6) -> (B, T, J, 6); per-joint |acc| and |gyro| are unchanged.
+    ``mode="so3"``: uniform in SO(3) (a sensor strapped on at an unknown angle). ``mode="upright"``: for frames
+    already upright (motionfm.orientation: typical gravity along +z), a uniform turn about z (the unknown
+    heading) followed by a tilt of at most ``max_tilt_deg`` about a random horizontal axis (uniform over that
+    cap of directions). The same rotation applies to acc and gyro of that joint for all time steps.
+    imu: (B, T, J, 6) -> (B, T, J, 6); per-joint |acc| and |gyro| are unchanged.
     """
     _check(imu)
     b, _, j, _ = imu.shape
-    rot = random_rotation_matrices((b, j), generator=generator, device=imu.device, dtype=imu.dtype)
+    if mode == "so3":
+        rot = random_rotation_matrices((b, j), generator=generator, device=imu.device, dtype=imu.dtype)
+    elif mode == "upright":
+        rot = upright_rotations((b, j), max_tilt_deg, generator, imu.device, imu.dtype)
+    else:
+        raise ValueError(f"unknown rotation mode {mode!r}; known: so3, upright")
     vecs = imu.reshape(*imu.shape[:3], 2, 3)
     return torch.einsum("bjxy,btjcy->btjcx", rot, vecs).reshape(imu.shape)
+
+
+def upright_rotations(shape: tuple[int, ...], max_tilt_deg: float, generator: torch.Generator | None = None,
+                      device: str | torch.device | None = None, dtype=None) -> torch.Tensor:
+    """Rotation matrices (*shape, 3, 3): a uniform turn about z, then a tilt by alpha about a horizontal axis at
+    a uniform angle, cos(alpha) uniform in [cos(max_tilt), 1] (so +z lands uniformly in that cap)."""
+    u = torch.rand(*shape, 3, generator=generator, device=device, dtype=torch.float64)
+    heading, phi = 2 * torch.pi * u[..., 0], 2 * torch.pi * u[..., 1]
+    cos_max = torch.cos(torch.deg2rad(torch.tensor(float(max_tilt_deg), dtype=torch.float64)))
+    alpha = torch.arccos(1 - u[..., 2] * (1 - cos_max))
+    zero, one = torch.zeros_like(heading), torch.ones_like(heading)
+    c, s = torch.cos(heading), torch.sin(heading)
+    turn = torch.stack([c, -s, zero, s, c, zero, zero, zero, one], -1).reshape(*shape, 3, 3)
+    axis = torch.stack([torch.cos(phi), torch.sin(phi), zero], -1)  # (..., 3) horizontal unit axis
+    k = torch.zeros(*shape, 3, 3, dtype=torch.float64, device=heading.device)
+    k[..., 0, 2], k[..., 1, 2] = axis[..., 1], -axis[..., 0]
+    k[..., 2, 0], k[..., 2, 1] = -axis[..., 1], axis[..., 0]
+    sa, ca = torch.sin(alpha)[..., None, None], torch.cos(alpha)[..., None, None]
+    tilt = torch.eye(3, dtype=torch.float64, device=heading.device) + sa * k + (1 - ca) * (k @ k)  # Rodrigues
+    return (tilt @ turn).to(dtype or torch.float32)
 
 
 def random_joint_mask(present: torch.Tensor, max_keep: int = 5,

@@ -17,6 +17,7 @@ from .adapt import embed, label_matrix
 from .atomic import atomic_path
 from .hub import load_model
 from .io import Recording, RecordingError, recording_windows
+from .orientation import model_rotation, upright_stream
 
 CHUNK_S = 3600.0  # seconds of recording turned into windows at a time
 MARGIN_S = 5.0  # context kept on each side of a chunk so resampling at its edges sees the real neighbours
@@ -75,6 +76,15 @@ def chunks(rec: Recording, window_s: float, stride_s: float, chunk_s: float = CH
             yield sub, i / rec.fps, a / rec.fps + lo, a / rec.fps + lo + chunk_s, min(chunk_s, length - lo)
 
 
+def upright_recording(rec: Recording, window_s: float) -> Recording:
+    """The recording with each sensor in its upright frame (motionfm.orientation), for models pre-trained in
+    such frames; its typical gravity is taken over ``window_s`` pieces of the whole recording."""
+    if rec.acc_gravity == "removed":
+        raise RecordingError("this model reads sensors in upright frames, found from gravity: it cannot read "
+                             "gravity-free acceleration (use a model pre-trained with rotation: so3)")
+    return replace(rec, x=upright_stream(rec.x, max(int(round(window_s * rec.fps)), 1)))
+
+
 def classify_recording(model, rec: Recording, labels: Sequence[str], window_s: float,
                        stride_s: float | None = None, chunk_s: float = CHUNK_S,
                        progress: Callable[[float], None] = lambda seconds: None) -> Classification:
@@ -84,6 +94,7 @@ def classify_recording(model, rec: Recording, labels: Sequence[str], window_s: f
     """
     stride_s = stride_s or window_s
     net = load_model(model) if isinstance(model, (str, Path)) else model
+    rec = upright_recording(rec, window_s) if model_rotation(net) == "upright" else rec
     text = label_matrix(net, list(labels))
     starts, scores = [], []
     for sub, offset, lo, hi, seconds in chunks(rec, window_s, stride_s, chunk_s):

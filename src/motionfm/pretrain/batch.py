@@ -46,8 +46,9 @@ def drop_gyro(x: torch.Tensor, channel_mask: torch.Tensor, p: float,
 
 def augment_batch(raw: RawBatch, device: str | torch.device = "cpu", generator: torch.Generator | None = None,
                   rotate: bool = True, max_keep: int = 5, gyro_dropout: float = 0.0,
-                  gravity_removal: float = 0.0) -> Batch:
-    """Move a raw batch to ``device``, rotate each sensor frame at random (``rotate``), keep
+                  gravity_removal: float = 0.0, rotation: str = "so3", max_tilt_deg: float = 30.0) -> Batch:
+    """Move a raw batch to ``device``, rotate each sensor frame at random (``rotate``; ``rotation`` 'so3' or
+    'upright' with tilts up to ``max_tilt_deg``: augment.random_rotation), keep
     k ~ U{1..max_keep} of each window's present joints, drop each window's gyroscope with probability
     ``gyro_dropout`` and take gravity out of its acceleration with probability ``gravity_removal`` (random
     draws from ``generator``, on ``device``, in that order; a probability of 0 draws nothing)."""
@@ -56,7 +57,7 @@ def augment_batch(raw: RawBatch, device: str | torch.device = "cpu", generator: 
     valid = torch.from_numpy(raw.valid_len if raw.valid_len is not None else np.full(n, x.shape[1])).to(device)
     channels = torch.from_numpy(raw.channel_mask if raw.channel_mask is not None else np.ones((n, 6), bool))
     if rotate:
-        x = random_rotation(x, generator)
+        x = random_rotation(x, generator, rotation, max_tilt_deg)
     x, kept = mask_joints(x, torch.from_numpy(raw.present).to(device), max_keep, generator)
     x, channels = drop_gyro(x, channels.to(device), gyro_dropout, generator)
     if gravity_removal:

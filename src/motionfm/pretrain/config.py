@@ -14,6 +14,7 @@ import yaml
 from .. import corpora
 from ..har import get_spec
 from ..models import ModelConfig
+from ..orientation import ROTATIONS
 from ..skeleton import placement_to_joint
 from ..windows import RATE_HZ
 from .objectives import PrimusRecipe
@@ -40,6 +41,8 @@ class PretrainConfig:
     offset_std: float = 0.02
     max_keep_joints: int = 5
     rotate: bool = True  # random sensor rotation of every window
+    rotation: str = "so3"  # so3: uniform random frames; upright: frames with typical gravity on +z, random heading
+    max_tilt_deg: float = 30.0  # upright: the largest random tilt away from the upright frame
     gyro_dropout: float = 0.0  # chance a window loses its gyroscope (acc-only input in distribution; configs/ use 0.2)
     gravity_removal: float = 0.0  # chance a window's acceleration becomes linear (gravity removed as phones do)
     sim_joints: list[str] | None = None  # placements simulated windows offer; None = the recipe's, [] = all 22
@@ -150,6 +153,8 @@ def _check_ranges(c: PretrainConfig) -> None:
              ("real_fraction", 0.0 <= c.real_fraction <= 1.0, "between 0 and 1"),
              ("gyro_dropout", 0.0 <= c.gyro_dropout <= 1.0, "between 0 and 1"),
              ("gravity_removal", 0.0 <= c.gravity_removal <= 1.0, "between 0 and 1"),
+             ("rotation", c.rotation in ROTATIONS, f"one of {', '.join(ROTATIONS)}"),
+             ("max_tilt_deg", 0.0 <= c.max_tilt_deg <= 180.0, "between 0 and 180"),
              ("window_s", c.window_s > 0 and c.window_samples() >= 1, "positive"), ("lr", c.lr > 0, "positive"),
              ("weight_decay", c.weight_decay >= 0, "0 or more"), ("offset_std", c.offset_std >= 0, "0 or more")]
     for key, ok, what in rules:

@@ -6,6 +6,7 @@ pack (pack.py); either way the provenance (``names``, ``seen_datasets``) comes f
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -13,6 +14,7 @@ import torch
 
 from ..corpora import CaptionedCorpus
 from ..har import WindowSet, get_spec
+from ..orientation import upright_clips, upright_windows
 from ..skeleton import NUM_JOINTS
 from ..text import TextEncoder, prompts
 
@@ -144,6 +146,18 @@ class Material:
             raise ValueError(f"{source}: this data pack was written without per-corpus clip ranges; write it again")
         else:
             raise ValueError(f"no source {source!r} in this pre-training mix ({', '.join(self.names)})")
+
+    def make_upright(self) -> None:
+        """Every sensor in its upright frame (motionfm.orientation), in place: each simulated joint by one
+        rotation per motion corpus (clips keep their postures), each real sensor per (data set, subject)."""
+        offsets = self.sim.offsets
+        ranges = self.sim.ranges.values() if self.sim.ranges else [(0, len(self.sim))]
+        for start, end in ranges:
+            if end > start:
+                a, b = offsets[start], offsets[end - 1] + self.sim.lengths[end - 1]
+                upright_clips(self.sim.imu[a:b], self.sim.lengths[start:end])
+        for r in self.real:
+            r.windows = dataclasses.replace(r.windows, x=upright_windows(r.windows.x, r.windows.subject))
 
     def encode_captions(self, encoder: TextEncoder) -> torch.Tensor:
         """Frozen text features of every caption, (n_captions, text_dim); computed once."""

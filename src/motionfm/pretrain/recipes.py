@@ -54,7 +54,7 @@ class Recipe:
                    generator: torch.Generator) -> Batch:
         """The recipe's augmentation of a raw batch, on ``device``."""
         return self.augment(raw, device, generator, config.rotate, config.max_keep_joints, config.gyro_dropout,
-                            config.gravity_removal)
+                            config.gravity_removal, config.rotation, config.max_tilt_deg)
 
 
 def _clip(config: PretrainConfig, device: torch.device) -> Objective:

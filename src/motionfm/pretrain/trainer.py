@@ -95,6 +95,8 @@ class Trainer:
         self._barrier()
         if self.rank != 0:
             self.data = build_data(config, False)
+        if config.rotation == "upright":
+            self.data.make_upright()
         if self.data.text_features is None:
             self.data.encode_captions(load_text_encoder(config.model.text_encoder))
         self.text_features = self.data.text_features.to(self.device)
