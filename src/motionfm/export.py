@@ -49,12 +49,16 @@ class ZeroShotHead(nn.Module):
 
 def contract(model: ImuTextModel, time: int, labels: Sequence[str]) -> dict[str, str]:
     """The metadata written into the ONNX file: everything a caller needs to build valid input."""
+    from .orientation import model_rotation
     from .skeleton import JOINT_NAMES
 
     fps = 20.0
     return {"motionfm_format": "2", "rate_hz": f"{fps:g}", "window_samples": str(time),
             "window_s": f"{time / fps:g}", "time_axis": "dynamic" if dynamic_time(model) else "fixed",
             "input_x": "float32 (batch, time, 22, 6): per joint [ax, ay, az, gx, gy, gz], sensor frame",
+            "sensor_frame": "upright: rotate each sensor of a recording so its typical gravity is +z first "
+                            "(motionfm.orientation.upright_stream)" if model_rotation(model) == "upright"
+                            else "any (the model was trained with uniformly random sensor frames)",
             "units": "acceleration m/s^2 with gravity included; angular rate rad/s",
             "channels": json.dumps(["ax", "ay", "az", "gx", "gy", "gz"]),
             "joints": json.dumps(list(JOINT_NAMES)),

@@ -13,6 +13,8 @@ one's is near it. Rotations are per recording unit: per simulated joint over a w
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from .geometry import quat_between, quat_to_matrix
@@ -105,3 +107,11 @@ def upright_canonical(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def model_rotation(model) -> str:
     """The sensor frames a model was pre-trained in: 'so3' (any frame; older models) or 'upright'."""
     return (getattr(model, "metadata", {}) or {}).get("pretrain_config", {}).get("rotation", "so3")
+
+
+def windows_for(model, ws):
+    """A data set's WindowSet as ``model`` reads it: per-subject upright frames for an upright model, else
+    unchanged."""
+    if model_rotation(model) != "upright":
+        return ws
+    return dataclasses.replace(ws, x=upright_windows(ws.x, ws.subject))

@@ -10,8 +10,6 @@ seeds, settings and k.
 
 from __future__ import annotations
 
-import dataclasses
-
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -24,8 +22,8 @@ from ..adapt import (FUSION_WEIGHTS, PROBE_CS, FineTuneConfig, embed, few_shot_i
                      fuse_features, label_matrix, macro_f1, minirocket_transform, predict_logits)
 from ..atomic import atomic_path
 from ..har import WindowSet, get_spec, load_dataset
-from ..orientation import model_rotation, upright_windows
 from ..models import ImuTextModel, create_model
+from ..orientation import windows_for
 from ..windows import CanonicalWindows
 from .metrics import classification_metrics, confusion
 
@@ -203,8 +201,7 @@ class Evaluator:
         """(WindowSet, train, val, test) of a data set, each split capped at max_windows."""
         if name not in self._data:
             ws = load_dataset(name, show_progress=False, acc_gravity=self.config.acc_gravity)
-            if model_rotation(self.model) == "upright":  # the frames it was trained in, for every row alike
-                ws = dataclasses.replace(ws, x=upright_windows(ws.x, ws.subject))
+            ws = windows_for(self.model, ws)  # an upright model's frames, for every row alike
             splits = []
             for s in PARTS:
                 idx = np.nonzero(ws.split == s)[0]

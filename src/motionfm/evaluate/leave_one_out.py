@@ -17,6 +17,7 @@ import numpy as np
 from ..adapt import PROMPT_MODES, embed, label_matrix
 from ..atomic import atomic_path
 from ..har import get_spec, load_dataset
+from ..orientation import windows_for
 from ..pretrain.family import SIM_ONLY, member_name, zero_shot_datasets
 from .benchmark import SeenInPretrainingError, check_zero_shot_allowed
 from .metrics import classification_metrics
@@ -57,7 +58,7 @@ def zero_shot_record(model, model_name: str, dataset: str, prompts: str = "ensem
         check_zero_shot_allowed(model_name, getattr(model, "metadata", {}), spec.name)
     except SeenInPretrainingError as err:
         return {**base, "skipped": str(err)}
-    ws = load_dataset(spec.name, show_progress=False)
+    ws = windows_for(model, load_dataset(spec.name, show_progress=False))
     idx = np.nonzero(ws.split == "test")[0]
     if 0 < max_windows < len(idx):
         idx = idx[np.linspace(0, len(idx) - 1, max_windows).astype(int)]
