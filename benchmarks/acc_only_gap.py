@@ -21,6 +21,7 @@ from motionfm.adapt import embed, label_matrix
 from motionfm.evaluate.metrics import classification_metrics
 from motionfm.har import get_spec, load_dataset
 from motionfm.hub import load_model
+from motionfm.orientation import windows_for
 from motionfm.windows import CanonicalWindows
 
 
@@ -45,7 +46,7 @@ def main() -> None:
     p.add_argument("--max-windows", type=int, default=0, help="evenly spaced test windows (0: all)")
     args = p.parse_args()
     model, spec = load_model(args.model), get_spec(args.dataset)
-    ws = load_dataset(spec.name, show_progress=False)
+    ws = windows_for(model, load_dataset(spec.name, show_progress=False))
     idx = np.nonzero(ws.split == "test")[0]
     if args.max_windows and len(idx) > args.max_windows:
         idx = idx[np.linspace(0, len(idx) - 1, args.max_windows).round().astype(int)]

@@ -24,7 +24,7 @@ done
 for value in "$a" "$b"; do
     run="$out/$key-$value"
     motionfm evaluate --model "$run/model" --datasets $datasets --settings zero-shot,full-shot --adapt probe \
-        --seeds 1 --baselines none --max-windows 400 --device cpu --out "$run/eval" -q
+        --seeds 1 --baselines none --max-windows 400 --device cpu --out "$run/eval"
 done
 python3 - "$key=$a" "$out/$key-$a/eval/results.json" "$key=$b" "$out/$key-$b/eval/results.json" <<'PY'
 import json, sys

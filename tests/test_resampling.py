@@ -51,3 +51,11 @@ def test_polyphase_resampler_equals_scipy(up, down, n):
     x = np.random.default_rng(n).normal(size=(n, 2, 3)).cumsum(axis=0)
     np.testing.assert_allclose(resample_poly_line(x, up, down),
                                resample_poly(x, up, down, axis=0, padtype="line"), rtol=0, atol=1e-12)
+
+
+def test_large_inputs_give_the_same_numbers_through_scipy(monkeypatch):
+    import motionfm.resampling as rs
+    x = np.random.default_rng(0).normal(size=(900, 4)).cumsum(axis=0) + 9.8
+    small = rs.resample(x, 50.0, 20.0)
+    monkeypatch.setattr(rs, "SCIPY_ABOVE", 10)
+    np.testing.assert_allclose(rs.resample(x, 50.0, 20.0), small, rtol=0, atol=1e-10)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 
 import hashlib
+import warnings
 from collections import OrderedDict
 from collections.abc import Sequence
 
@@ -28,6 +29,8 @@ from .gravity import ACC_GRAVITY
 from .skeleton import JOINT_NAMES, NUM_JOINTS, placement_to_joint
 from .units import GRAVITY, units_fitting_gravity
 from .windows import RATE_HZ, CanonicalWindows, place_sensors
+
+UPRIGHT_MIN_WINDOWS = 20  # fewer windows in one call cannot be trusted to show a sensor's typical gravity
 
 
 def to_canonical(X, fps: float = RATE_HZ, placement: str | Sequence[str] = "left_wrist",
@@ -117,12 +120,21 @@ class _Base(BaseEstimator):
 
     def _canonical(self, X) -> CanonicalWindows:
         w = to_canonical(X, self.fps, self.placement, self.acc_gravity)
-        if model_rotation(self._model()) == "upright":  # X is taken as one recording unit (README)
-            if self.acc_gravity == "removed":
-                raise ValueError("this model reads sensors in upright frames, found from gravity: it cannot read "
-                                 "gravity-free acceleration")
-            w = dataclasses.replace(w, x=upright_canonical(w.x, w.mask))
+        if model_rotation(self._model()) == "upright":
+            w = dataclasses.replace(w, x=self._upright(w))
         return w
+
+    def _upright(self, w: CanonicalWindows) -> np.ndarray:
+        """An upright model's frames: found over the windows of this call, taken as one recording unit (pass a
+        whole recording's windows at once; the README's 'Orientation' note)."""
+        if self.acc_gravity == "removed":
+            raise ValueError("this model reads sensors in upright frames, found from gravity: it cannot read "
+                             "gravity-free acceleration")
+        if len(w) < UPRIGHT_MIN_WINDOWS:
+            warnings.warn(f"an upright-frame model finds each sensor's frame over the windows given together; "
+                          f"{len(w)} window(s) is too few (a lying window alone would be turned upright): pass "
+                          f"a recording's windows in one call", stacklevel=4)
+        return upright_canonical(w.x, w.mask)
 
     def _embed(self, X) -> torch.Tensor:
         return embed(self._model(), self._canonical(X))

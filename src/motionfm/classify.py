@@ -82,7 +82,10 @@ def upright_recording(rec: Recording, window_s: float) -> Recording:
     if rec.acc_gravity == "removed":
         raise RecordingError("this model reads sensors in upright frames, found from gravity: it cannot read "
                              "gravity-free acceleration (use a model pre-trained with rotation: so3)")
-    return replace(rec, x=upright_stream(rec.x, max(int(round(window_s * rec.fps)), 1)))
+    try:
+        return replace(rec, x=upright_stream(rec.x, max(int(round(window_s * rec.fps)), 1)))
+    except ValueError as err:  # a sensor without gravity (dead, or linear acceleration)
+        raise RecordingError(str(err)) from None
 
 
 def classify_recording(model, rec: Recording, labels: Sequence[str], window_s: float,

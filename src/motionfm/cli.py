@@ -95,12 +95,13 @@ def _imports_without_gc() -> Iterator[None]:
     """For a block of imports: no garbage collection while it runs (the collector's passes over torch's
     objects as they appear cost ~0.3 s of start-up), then the modules' objects are frozen out of later passes
     (they live as long as the process); collection is on again after the block."""
-    enabled = gc.isenabled()
+    enabled, before = gc.isenabled(), len(sys.modules)
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
+        if len(sys.modules) > before:  # only after a first import: a long-lived caller does not pin its garbage
+            gc.freeze()
         if enabled:
             gc.enable()
 
@@ -607,7 +608,9 @@ def embed(
         fail(f"{dataset} has {len(idx)} {split} windows; t-SNE needs {MIN_TSNE}: choose another --split")
     idx = idx[np.linspace(0, len(idx) - 1, min(limit, len(idx))).astype(int)]
     net = _model(model)
-    emb = embed_windows(net, ws.canonical(idx)).numpy()
+    from .orientation import windows_for
+
+    emb = embed_windows(net, windows_for(net, ws).canonical(idx)).numpy()
     if out_npz:
         with atomic_path(out_npz, suffix=".npz") as tmp:
             np.savez(tmp, embeddings=emb, y=ws.y[idx], class_names=np.array(ws.class_names))

@@ -20,17 +20,21 @@ import numpy as np
 from .geometry import quat_between, quat_to_matrix
 
 UP = np.array([0.0, 0.0, 1.0])
+MIN_GRAVITY = 0.3 * 9.80665  # m/s^2: a sensor's median window mean below this carries no gravity
 ROTATIONS = ("so3", "upright")  # the pre-training choices: uniform random frames, or upright frames + heading
 
 
 def window_gravity_directions(acc: np.ndarray) -> np.ndarray:
-    """Unit mean-acceleration direction of each window: acc (n, T, 3) m/s^2 with gravity -> (n, 3)."""
-    mean = acc.mean(axis=1)
+    """Unit mean-acceleration direction of each window: acc (n, T, 3) m/s^2 with gravity -> (n, 3).
+
+    ValueError when the windows carry no gravity (median |mean| below 0.3 g, e.g. linear acceleration): the
+    frame is found from gravity, and gravity-free input would be turned by noise."""
+    mean = acc.mean(axis=1, dtype=np.float64)
     norm = np.linalg.norm(mean, axis=-1, keepdims=True)
-    if (norm < 1e-6).any():
-        raise ValueError("an acceleration window averages to zero: upright frames need gravity in the signal "
-                         "(gravity-free input cannot be aligned)")
-    return mean / norm
+    if not len(norm) or np.median(norm) < MIN_GRAVITY:
+        raise ValueError("the acceleration carries no gravity (median window mean below 0.3 g): upright frames "
+                         "are found from gravity, so gravity-free input cannot be aligned")
+    return mean / np.maximum(norm, 1e-9)
 
 
 def typical_gravity(directions: np.ndarray, iterations: int = 50) -> np.ndarray:
@@ -51,10 +55,16 @@ def upright_matrix(direction: np.ndarray) -> np.ndarray:
     return quat_to_matrix(quat_between(np.asarray(direction, np.float64), UP))
 
 
-def rotate_channels(x: np.ndarray, rot: np.ndarray) -> np.ndarray:
-    """Rotate [ax, ay, az, gx, gy, gz] (..., 6) by (3, 3): both vectors turn with the sensor frame."""
-    xf = x.astype(np.float64)
-    return np.concatenate([xf[..., :3] @ rot.T, xf[..., 3:] @ rot.T], axis=-1).astype(x.dtype)
+def rotate_channels(x: np.ndarray, rot: np.ndarray, vectors: int = 1 << 20) -> np.ndarray:
+    """Rotate [ax, ay, az, gx, gy, gz] (..., 6) by (3, 3): both vectors turn with the sensor frame. Computed in
+    float32 (float64 for float64 input), about ``vectors`` rows of 6 at a time; returns the input's dtype."""
+    work = np.float64 if x.dtype == np.float64 else np.float32
+    r = np.kron(np.eye(2), rot).T.astype(work)  # (6, 6): acc and gyro by the same rotation
+    out = np.empty(x.shape, x.dtype)
+    step = max(1, vectors * len(x) // max(1, x.size // 6)) if x.ndim > 1 else len(x)
+    for i in range(0, len(x), step):
+        out[i:i + step] = x[i:i + step].astype(work) @ r
+    return out
 
 
 def upright_windows(x: np.ndarray, groups: np.ndarray) -> np.ndarray:
@@ -87,7 +97,7 @@ def upright_clips(imu: np.ndarray, lengths: np.ndarray) -> None:
     one matrix, the one taking its typical gravity over the clips' mean directions to +z (a corpus-level frame
     per body segment, so each clip keeps its posture)."""
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-    sums = np.add.reduceat(imu[..., :3].astype(np.float64), starts, axis=0)  # (clips, J, 3)
+    sums = np.add.reduceat(imu[..., :3], starts, axis=0, dtype=np.float64)  # (clips, J, 3)
     for j in range(imu.shape[1]):
         norm = np.linalg.norm(sums[:, j], axis=-1, keepdims=True)
         dirs = sums[:, j][norm[:, 0] > 1e-6] / norm[norm[:, 0] > 1e-6]
@@ -109,9 +119,12 @@ def model_rotation(model) -> str:
     return (getattr(model, "metadata", {}) or {}).get("pretrain_config", {}).get("rotation", "so3")
 
 
-def windows_for(model, ws):
-    """A data set's WindowSet as ``model`` reads it: per-subject upright frames for an upright model, else
-    unchanged."""
+def windows_for(model, ws, acc_gravity: str = "included"):
+    """A data set's WindowSet (x (N, T, S, 6) m/s^2, rad/s) as ``model`` reads it: per-subject upright frames
+    for an upright model (ValueError for gravity-free input, ``acc_gravity='removed'``), else unchanged."""
     if model_rotation(model) != "upright":
         return ws
+    if acc_gravity == "removed":
+        raise ValueError("this model reads sensors in upright frames, found from gravity: it cannot read "
+                         "gravity-free acceleration (use a model pre-trained with rotation: so3)")
     return dataclasses.replace(ws, x=upright_windows(ws.x, ws.subject))

@@ -2,7 +2,8 @@
 
 The polyphase resampler is scipy.signal.resample_poly's (Kaiser-windowed FIR, beta 5, 10 taps per rate step,
 ``padtype="line"``), written out in NumPy because importing scipy.signal takes ~0.6 s of the CLI's start-up;
-tests/test_resampling.py checks it equals scipy's to 1e-12.
+tests/test_resampling.py checks it equals scipy's to 1e-12. Inputs above SCIPY_ABOVE values go to scipy's
+own (faster, C) implementation, so the same numbers come out whichever runs.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from fractions import Fraction
 
 import numpy as np
 
-_BLOCK = 4096  # output samples per matrix product (bounds the memory of the gathered input windows)
+SCIPY_ABOVE = 1_000_000  # values (samples x columns) above which resample() uses scipy.signal itself
 
 
 def resample(x: np.ndarray, fps_in: float, fps_out: float) -> np.ndarray:
@@ -25,6 +26,9 @@ def resample(x: np.ndarray, fps_in: float, fps_out: float) -> np.ndarray:
     if ratio == 1:
         return x
     mean = x.mean(axis=0, keepdims=True)
+    if x.size > SCIPY_ABOVE:  # large inputs: scipy's C polyphase filter pays for its import (same numbers)
+        from scipy.signal import resample_poly
+        return resample_poly(x - mean, ratio.numerator, ratio.denominator, axis=0, padtype="line") + mean
     return resample_poly_line(x - mean, ratio.numerator, ratio.denominator) + mean
 
 
@@ -51,18 +55,16 @@ def resample_poly_line(x: np.ndarray, up: int, down: int) -> np.ndarray:
     h = np.concatenate([np.zeros(pre_pad), h])
     pad = len(h) // up + 2  # input samples each side: every kept output reads real or extended input
     slope = (x2[-1] - x2[0]) / max(n_in - 1, 1)
-    xp = np.concatenate([x2[0] + slope * np.arange(-pad, 0)[:, None], x2,
-                         x2[-1] + slope * np.arange(1, pad + 1)[:, None]])
+    xp = np.asfortranarray(np.concatenate([x2[0] + slope * np.arange(-pad, 0)[:, None], x2,
+                         x2[-1] + slope * np.arange(1, pad + 1)[:, None]]))  # columns contiguous
     # output r is sample k[r] of the full convolution of h with xp stuffed with up - 1 zeros per sample
     k = ((half + pre_pad) // down + np.arange(n_out)) * down + pad * up
     out = np.empty((n_out, x2.shape[1]))
     for phase in range(up):
         rows = np.nonzero(k % up == phase)[0]
-        taps = h[phase::up][::-1]
-        view = np.lib.stride_tricks.sliding_window_view(xp, len(taps), axis=0)  # (., C, len(taps))
-        start = (k[rows] - phase) // up - len(taps) + 1
-        for i in range(0, len(rows), _BLOCK):
-            out[rows[i:i + _BLOCK]] = view[start[i:i + _BLOCK]] @ taps
+        at = (k[rows] - phase) // up  # output rows[i] = (taps of this phase convolved with xp)[at[i]]
+        for c in range(x2.shape[1]):  # np.convolve per column: contiguous, and memory of one column
+            out[rows, c] = np.convolve(xp[:, c], h[phase::up])[at]
     dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.float64
     return out.reshape((n_out,) + x.shape[1:]).astype(dtype, copy=False)
 

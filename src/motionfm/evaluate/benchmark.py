@@ -201,7 +201,7 @@ class Evaluator:
         """(WindowSet, train, val, test) of a data set, each split capped at max_windows."""
         if name not in self._data:
             ws = load_dataset(name, show_progress=False, acc_gravity=self.config.acc_gravity)
-            ws = windows_for(self.model, ws)  # an upright model's frames, for every row alike
+            ws = windows_for(self.model, ws, self.config.acc_gravity)  # an upright model's frames, for every row alike
             splits = []
             for s in PARTS:
                 idx = np.nonzero(ws.split == s)[0]

@@ -150,6 +150,10 @@ class Material:
     def make_upright(self) -> None:
         """Every sensor in its upright frame (motionfm.orientation), in place: each simulated joint by one
         rotation per motion corpus (clips keep their postures), each real sensor per (data set, subject)."""
+        for r in self.real:
+            if (r.windows.subject < 0).any():
+                raise ValueError(f"{r.name}: this data pack was written without subject ids, and upright frames "
+                                 "are found per subject; write the pack again (--export-pack)")
         offsets = self.sim.offsets
         ranges = self.sim.ranges.values() if self.sim.ranges else [(0, len(self.sim))]
         for start, end in ranges:

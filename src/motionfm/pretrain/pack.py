@@ -36,7 +36,8 @@ def save_pack(material: Material, folder: str | Path, built_from: dict | None = 
               "text_features": material.text_features.numpy()}
     for k, r in enumerate(material.real):
         arrays.update({f"real{k}_x": r.windows.x.astype(np.float16), f"real{k}_joints": r.windows.joints,
-                       f"real{k}_y": r.windows.y, f"real{k}_valid_len": r.windows.valid_len})
+                       f"real{k}_y": r.windows.y, f"real{k}_valid_len": r.windows.valid_len,
+                       f"real{k}_subject": r.windows.subject})
         if r.video is not None:
             arrays[f"real{k}_video"] = r.video
     if material.sim.video is not None:
@@ -87,7 +88,9 @@ def load_pack(folder: str | Path) -> Material:
         n = len(y)
         # packs written before valid lengths were kept: every window counts as full
         valid = arr(f"real{k}_valid_len") if f"real{k}_valid_len" in meta["chunks"] else np.full(n, x.shape[1])
-        ws = WindowSet(name=info["name"], x=x, joints=joints, y=y, subject=np.zeros(n, np.int64),
+        # packs written before subjects were kept: -1 (unknown; upright frames, found per subject, refuse it)
+        subject = arr(f"real{k}_subject") if f"real{k}_subject" in meta["chunks"] else np.full(n, -1)
+        ws = WindowSet(name=info["name"], x=x, joints=joints, y=y, subject=subject.astype(np.int64),
                        valid_len=valid.astype(np.int64), split=np.full(n, "train"),
                        class_names=info["class_names"], has_gyro=info.get("has_gyro", True))
         video = arr(f"real{k}_video") if f"real{k}_video" in meta["chunks"] else None
