@@ -32,7 +32,7 @@ names, paths = sys.argv[1::2], sys.argv[2::2]
 cells = {}
 for name, path in zip(names, paths):
     for r in json.load(open(path))["records"]:
-        if r["model"] != "random-init" and r["adaptation"] in ("zero-shot", "probe"):
+        if r["model"] != "random-init" and r["adaptation"] in ("zero-shot", "probe") and r.get("accuracy") is not None:
             cells.setdefault((r["dataset"], r["setting"]), {})[name] = r
 print("| data set | setting | " + " | ".join(f"{n} acc / F1 %" for n in names) + " |")
 print("|---|---|" + "---|" * len(names))

@@ -198,3 +198,24 @@ def test_every_worn_joint_is_checked_and_missing_gyros_are_marked(dataset):
 def test_calibrate_needs_one_label_per_window(uci):
     with pytest.raises(ValueError, match="one label per window"):
         ZeroShotClassifier(labels=["walking", "sitting"], placement="waist").calibrate(uci[3][:5], ["walking"] * 3)
+
+
+def test_upright_models_get_upright_input_and_a_warning_for_few_windows(uci):
+    """An upright-frame model (rotation: upright) reads X with each worn joint turned so its typical gravity is
+    +z, found over the windows of the call; a handful of windows is warned about (a lying window alone would
+    be turned upright)."""
+    import copy
+
+    from motionfm.hub import load_model
+    from motionfm.orientation import typical_gravity, window_gravity_directions
+
+    _, _, _, x_test, _ = uci
+    net = copy.copy(load_model("default"))
+    net.metadata = {**net.metadata, "pretrain_config": {**net.metadata.get("pretrain_config", {}), "rotation": "upright"}}
+    est = Embedder(placement="waist")
+    est.model_, est._loaded_from = net, est.model
+    w = est._canonical(x_test[:200])
+    j = joint_index("pelvis") if w.mask[0, joint_index("pelvis")] else int(np.nonzero(w.mask[0])[0][0])
+    assert typical_gravity(window_gravity_directions(w.x[:, :, j, :3])) @ [0, 0, 1] > 0.999
+    with pytest.warns(UserWarning, match="too few"):
+        est._canonical(x_test[:3])
