@@ -211,7 +211,8 @@ def test_upright_models_get_upright_input_and_a_warning_for_few_windows(uci):
 
     _, _, _, x_test, _ = uci
     net = copy.copy(load_model("default"))
-    net.metadata = {**net.metadata, "pretrain_config": {**net.metadata.get("pretrain_config", {}), "rotation": "upright"}}
+    config = {**net.metadata.get("pretrain_config", {}), "rotation": "upright"}
+    net.metadata = {**net.metadata, "pretrain_config": config}
     est = Embedder(placement="waist")
     est.model_, est._loaded_from = net, est.model
     w = est._canonical(x_test[:200])

@@ -76,3 +76,5 @@ def test_upright_models_read_the_recording_in_its_upright_frame(recording):
     assert a.x[:, 2].mean() > 9.7  # gravity on +z
     with pytest.raises(RecordingError, match="gravity-free"):
         upright_recording(replace(recording, acc_gravity="removed"), 10.0)
+    with pytest.raises(RecordingError, match="carries no gravity"):  # a dead sensor: one line, no traceback
+        upright_recording(replace(recording, x=np.zeros_like(recording.x)), 10.0)

@@ -143,3 +143,20 @@ def test_uci_har_upright_frames_separate_standing_from_lying(dataset):
         assert np.median(angle[rows & (ws.y == lie)]) > 45, s
     print(f"UCI-HAR upright: standing median {np.median(angle[ws.y == stand]):.1f} deg, "
           f"lying {np.median(angle[ws.y == lie]):.1f} deg from +z")
+
+
+def test_upright_models_refuse_gravity_free_data_sets():
+    from motionfm.orientation import windows_for
+
+    class Net:
+        metadata = {"pretrain_config": {"rotation": "upright"}}
+    with pytest.raises(ValueError, match="gravity-free"):
+        windows_for(Net(), object(), acc_gravity="removed")
+    assert windows_for(object(), "unchanged", acc_gravity="removed") == "unchanged"  # so3 models: nothing to do
+
+
+def test_linear_acceleration_is_not_aligned_to_noise():
+    """Gravity-free windows (small, non-zero means) are refused, not rotated by their noise."""
+    acc = 0.05 * np.random.default_rng(0).normal(size=(30, 40, 3)) + 0.01
+    with pytest.raises(ValueError, match="carries no gravity"):
+        window_gravity_directions(acc)

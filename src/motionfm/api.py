@@ -10,7 +10,6 @@ linear acceleration) and refuses data that do not fit (g or mg units, gravity mi
 from __future__ import annotations
 
 import dataclasses
-
 import hashlib
 import warnings
 from collections import OrderedDict
@@ -23,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .adapt import embed, fit_probe, label_matrix, macro_f1, minirocket_fit, minirocket_transform
 from .hub import load_model
-from .orientation import model_rotation, upright_canonical
+from .orientation import model_rotation, require_gravity, upright_canonical
 from .resampling import resample
 from .gravity import ACC_GRAVITY
 from .skeleton import JOINT_NAMES, NUM_JOINTS, placement_to_joint
@@ -127,9 +126,7 @@ class _Base(BaseEstimator):
     def _upright(self, w: CanonicalWindows) -> np.ndarray:
         """An upright model's frames: found over the windows of this call, taken as one recording unit (pass a
         whole recording's windows at once; the README's 'Orientation' note)."""
-        if self.acc_gravity == "removed":
-            raise ValueError("this model reads sensors in upright frames, found from gravity: it cannot read "
-                             "gravity-free acceleration")
+        require_gravity(self.acc_gravity)
         if len(w) < UPRIGHT_MIN_WINDOWS:
             warnings.warn(f"an upright-frame model finds each sensor's frame over the windows given together; "
                           f"{len(w)} window(s) is too few (a lying window alone would be turned upright): pass "

@@ -17,7 +17,7 @@ from .adapt import embed, label_matrix
 from .atomic import atomic_path
 from .hub import load_model
 from .io import Recording, RecordingError, recording_windows
-from .orientation import model_rotation, upright_stream
+from .orientation import model_rotation, require_gravity, upright_stream
 
 CHUNK_S = 3600.0  # seconds of recording turned into windows at a time
 MARGIN_S = 5.0  # context kept on each side of a chunk so resampling at its edges sees the real neighbours
@@ -79,12 +79,10 @@ def chunks(rec: Recording, window_s: float, stride_s: float, chunk_s: float = CH
 def upright_recording(rec: Recording, window_s: float) -> Recording:
     """The recording with each sensor in its upright frame (motionfm.orientation), for models pre-trained in
     such frames; its typical gravity is taken over ``window_s`` pieces of the whole recording."""
-    if rec.acc_gravity == "removed":
-        raise RecordingError("this model reads sensors in upright frames, found from gravity: it cannot read "
-                             "gravity-free acceleration (use a model pre-trained with rotation: so3)")
     try:
+        require_gravity(rec.acc_gravity)
         return replace(rec, x=upright_stream(rec.x, max(int(round(window_s * rec.fps)), 1)))
-    except ValueError as err:  # a sensor without gravity (dead, or linear acceleration)
+    except ValueError as err:  # declared gravity-free, or a sensor without gravity (dead, or linear acceleration)
         raise RecordingError(str(err)) from None
 
 

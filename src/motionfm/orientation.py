@@ -87,7 +87,7 @@ def upright_stream(x: np.ndarray, window: int) -> np.ndarray:
     out = np.empty_like(x)
     for s in range(x.shape[1] // 6):
         cols = slice(6 * s, 6 * s + 6)
-        acc = x[: pieces * window if len(x) >= window else len(x), 6 * s: 6 * s + 3].reshape(pieces, -1, 3)
+        acc = x[: min(len(x), pieces * window), 6 * s: 6 * s + 3].reshape(pieces, -1, 3)
         out[:, cols] = rotate_channels(x[:, cols], upright_matrix(typical_gravity(window_gravity_directions(acc))))
     return out
 
@@ -114,6 +114,14 @@ def upright_canonical(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return out
 
 
+def require_gravity(acc_gravity: str) -> None:
+    """ValueError for gravity-free input (``acc_gravity='removed'``) to an upright model: its frames are found
+    from gravity."""
+    if acc_gravity == "removed":
+        raise ValueError("this model reads sensors in upright frames, found from gravity: it cannot read "
+                         "gravity-free acceleration (use a model pre-trained with rotation: so3)")
+
+
 def model_rotation(model) -> str:
     """The sensor frames a model was pre-trained in: 'so3' (any frame; older models) or 'upright'."""
     return (getattr(model, "metadata", {}) or {}).get("pretrain_config", {}).get("rotation", "so3")
@@ -124,7 +132,5 @@ def windows_for(model, ws, acc_gravity: str = "included"):
     for an upright model (ValueError for gravity-free input, ``acc_gravity='removed'``), else unchanged."""
     if model_rotation(model) != "upright":
         return ws
-    if acc_gravity == "removed":
-        raise ValueError("this model reads sensors in upright frames, found from gravity: it cannot read "
-                         "gravity-free acceleration (use a model pre-trained with rotation: so3)")
+    require_gravity(acc_gravity)
     return dataclasses.replace(ws, x=upright_windows(ws.x, ws.subject))
