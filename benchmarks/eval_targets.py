@@ -1,14 +1,19 @@
-"""Issue 13's targets, checked on one results.json (rows from models that saw the data set do not count).
+"""Issue 13's targets, checked on results.json files (rows from models that saw the data set do not count).
 
     python benchmarks/eval_targets.py docs/eval/results.json
+    python benchmarks/eval_targets.py docs/eval/family/*/results.json --table   # one file per family member
 
 Prints one line per target and data set: the two figures compared (accuracy %, mean over seeds) and met/missed.
+The evaluated model of each file is the one that is not a baseline; with several files (e.g. the leave-one-
+data-set-out family, each member evaluated on the data set it did not see) every file is checked in turn.
+``--table`` also prints the summary row per data set (accuracy %, mean ± sample std over seeds).
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from collections import defaultdict
 
 import numpy as np
@@ -34,7 +39,22 @@ def best(acc: dict, ds: str, model: str, setting: str, k=None, adaptations=("pro
     return max(values) if values else None
 
 
-def main(path: str, model: str = "default") -> None:
+BASELINES = ("random-init", "minirocket", "majority")
+
+
+def evaluated_model(path: str) -> str:
+    """The one model of a results.json that is neither a baseline nor a fused row."""
+    saved = json.loads(open(path).read())
+    records = saved["records"] if isinstance(saved, dict) else saved
+    models = {r["model"] for r in records} - set(BASELINES)
+    models = {m for m in models if not m.endswith("+minirocket")}
+    if len(models) != 1:
+        raise SystemExit(f"{path}: expected one evaluated model besides the baselines, found {sorted(models)}")
+    return models.pop()
+
+
+def check(path: str, model: str) -> None:
+    """One line per target and data set of one results.json."""
     acc, seen = load(path)
     datasets = sorted({k[0] for k in acc})
     line = lambda t, ds, a, b, ok: print(f"{t:<48} {ds:<9} {a:>6} vs {b:>6}  {'met' if ok else 'MISSED'}"  # noqa: E731
@@ -69,5 +89,45 @@ def main(path: str, model: str = "default") -> None:
             line("fused >= MiniRocket (full-shot)", ds, fmt(fused), fmt(mr), fused >= mr)
 
 
+def table(path: str, model: str) -> None:
+    """The summary row per data set: zero-shot, probe k and full-shot, and the baselines at k=1 / full-shot."""
+    saved = json.loads(open(path).read())
+    cells, seen = defaultdict(list), set()
+    for r in saved["records"] if isinstance(saved, dict) else saved:
+        if "accuracy" in r:
+            cells[r["dataset"], r["model"], r["setting"], r["k"]].append(100 * r["accuracy"])
+            if r.get("seen_in_pretraining"):
+                seen.add(r["dataset"])
+
+    def cell(ds, m, setting, k=None):
+        v = cells.get((ds, m, setting, k))
+        if not v:
+            return "-"
+        return f"{np.mean(v):.1f}" + (f" ± {np.std(v, ddof=1):.1f}" if len(v) > 1 else "")
+    for ds in sorted({k[0] for k in cells}):
+        ks = sorted({k[3] for k in cells if k[0] == ds and k[1] == model and k[2] == "few-shot"})
+        name = Path(model).parent.name if Path(model).name == "model" else model  # FAMILY/without-D/model
+        row = [ds, name, "**yes**" if ds in seen else "no", cell(ds, model, "zero-shot")] + [cell(ds, model, "few-shot", k) for k in ks] + \
+            [cell(ds, model, "full-shot")] + [f"{cell(ds, b, 'few-shot', 1)} / {cell(ds, b, 'full-shot')}"
+                                              for b in ("random-init", "minirocket", f"{model}+minirocket")] + \
+            [cell(ds, "majority", "full-shot")]
+        print("| " + " | ".join(row) + " |")
+
+
+def main(args: list[str]) -> None:
+    paths = [a for a in args if a != "--table"]
+    if not paths:
+        raise SystemExit(__doc__)
+    for path in paths:
+        model = evaluated_model(path)
+        print(f"# {path} ({model})")
+        check(path, model)
+    if "--table" in args:
+        print("\n| data set | model | saw it in pre-training | zero-shot | probe k=1, 2, 3, 5, 10 ... | probe full | random-init k=1 / full | "
+              "MiniRocket k=1 / full | fused k=1 / full | majority |")
+        for path in paths:
+            table(path, evaluated_model(path))
+
+
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    main(sys.argv[1:])
