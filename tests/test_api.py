@@ -73,12 +73,17 @@ def test_calibration_error_known_values(proba, y, expected):
     assert calibration_error(np.array(y), np.array(proba)) == pytest.approx(expected)
 
 
-def test_linear_probe_and_embedder(uci):
+@pytest.mark.parametrize("layers", ["blocks", "last"])
+def test_linear_probe_and_embedder(uci, layers):
     ws, x_train, y_train, x_test, y_test = uci
     names = np.array(ws.class_names)
-    probe = LinearProbeClassifier(placement="waist", C=(0.01, 0.1, 1.0), seed=0).fit(x_train, names[y_train])
+    probe = LinearProbeClassifier(placement="waist", C=(0.01, 0.1, 1.0), seed=0, layers=layers)
+    probe.fit(x_train, names[y_train])
     assert probe.C_ in (0.01, 0.1, 1.0)
     assert (probe.predict(x_test) == names[y_test]).mean() > 0.7
+    assert probe._encoder_features(x_test[:3]).shape[1] == {"blocks": 448, "last": 128}[layers]
+    with pytest.raises(ValueError, match="unknown layers"):
+        LinearProbeClassifier(placement="waist", layers="all").fit(x_train, names[y_train])
     np.testing.assert_allclose(probe.predict_proba(x_test[:4]).sum(1), 1, rtol=1e-9)
     emb = Embedder(placement="waist").fit().transform(x_test[:7])
     assert emb.shape == (7, 256)

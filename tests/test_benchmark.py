@@ -266,3 +266,28 @@ def test_fusion_weight_is_chosen_on_validation(informative, weights):
                                      np.arange(90), 3)
     assert extra["fusion_weight"] in weights
     assert (scores.argmax(1) == y["test"]).mean() > 0.6
+
+
+@pytest.mark.parametrize("layers", ["blocks", "last"])
+def test_probe_reads_the_configured_layers_for_model_and_random_init(dataset, layers):
+    """Both rows read the same kind of features (a fair baseline); fine-tuning's LP head keeps the last layer."""
+    dataset("uci-har")
+    evaluator = Evaluator(load_model("default"), "default", EvalConfig(["uci-har"], max_windows=60,
+                                                                       probe_layers=layers))
+    for model in ("default", "random-init"):
+        record = evaluator.run_task(Task("uci-har", model, "probe", "full-shot", None, 0))
+        assert record["layers"] == layers and record["accuracy"] > 0.3
+    widths = {k[3]: v[0].shape[1] for k, v in evaluator._features.items()}
+    encoder = evaluator.model.encoder
+    assert widths[layers] == (encoder.every_block_dim if layers == "blocks" else encoder.out_dim)
+
+
+def test_resume_refuses_results_of_other_probe_layers(tmp_path, dataset):
+    dataset("uci-har")
+    out = tmp_path / "eval"
+    args = ["evaluate", "--datasets", "uci-har", "--settings", "full-shot", "--seeds", "1", "--baselines", "none",
+            "--out", str(out), "--device", "cpu", "--adapt", "probe", "--max-windows", "60"]
+    assert runner.invoke(app, args + ["--probe-layers", "last"]).exit_code == 0
+    again = runner.invoke(app, args + ["--resume"])
+    assert again.exit_code == 2 and "probe_layers='last'" in again.output
+    assert "unknown --probe-layers" in runner.invoke(app, args + ["--probe-layers", "all"]).output

@@ -445,3 +445,31 @@ def test_adaptive_pool_with_lengths_pools_each_valid_part(lengths):
     out = AdaptiveAvgPool(32)(x, torch.tensor(lengths))
     ref = torch.cat([torch.nn.AdaptiveAvgPool1d(32)(x[i:i + 1, :, :n]) for i, n in enumerate(lengths)])
     torch.testing.assert_close(out, ref, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["small", "small-sparse", "tiny"])
+@pytest.mark.parametrize("masked", [False, True])
+def test_every_block_features_end_with_the_usual_output(name, masked):
+    """features(layers='blocks') pools each block as the output is pooled: its last columns are the output, and
+    each earlier block's slice is that block's own pooled output (checked against a forward hook)."""
+    torch.manual_seed(0)
+    model = create_model(ModelConfig(encoder=name, masked_padding=masked)).eval()
+    x, mask = torch.randn(3, 200, 22, 6), torch.zeros(3, 22)
+    mask[:, [0, 20]] = 1
+    mask[1, 5] = 1
+    valid = torch.tensor([200, 60, 9])
+    with torch.no_grad():
+        last, blocks = model.features(x, mask, valid), model.features(x, mask, valid, layers="blocks")
+    channels = model.encoder.config.channels
+    assert blocks.shape == (3, model.encoder.every_block_dim) == (3, sum(channels))
+    torch.testing.assert_close(blocks[:, -channels[-1]:], last, rtol=0, atol=0)
+    assert not torch.allclose(blocks[:, :channels[0]], blocks[:, channels[0]:2 * channels[0]])  # distinct blocks
+
+
+def test_every_block_features_refused_where_there_are_no_blocks():
+    model = create_model(ModelConfig(arch="primus", encoder="primus", embed_dim=512))
+    assert not model.has_blocks
+    with pytest.raises(ValueError, match="no blocks"):
+        model.features(torch.zeros(1, 200, 22, 6), layers="blocks")
+    with pytest.raises(ValueError, match="unknown layers"):
+        create_model(ModelConfig(encoder="tiny")).features(torch.zeros(1, 200, 22, 6), layers="first")

@@ -41,8 +41,9 @@ def model_inputs(windows: CanonicalWindows, index: slice | np.ndarray, device: t
 
 
 def embed(model: ImuTextModel, windows: CanonicalWindows, batch_size: int = 256,
-          projected: bool = True) -> torch.Tensor:
-    """(n, d) embeddings of n windows: unit vectors in the shared space (projected) or raw encoder features.
+          projected: bool = True, layers: str = "last") -> torch.Tensor:
+    """(n, d) embeddings of n windows: unit vectors in the shared space (projected) or raw encoder features
+    (``layers='blocks'``: every encoder block's pooled output side by side, see ImuTextModel.features).
 
     Runs in eval mode under inference_mode, ``batch_size`` windows at a time (results do not depend on it;
     on a 2-core CPU 64-256 are equally fast)."""
@@ -52,8 +53,9 @@ def embed(model: ImuTextModel, windows: CanonicalWindows, batch_size: int = 256,
     with torch.inference_mode():
         for s in _batches(len(windows), batch_size):
             inputs = model_inputs(windows, s, device)
-            out.append((model.embed_imu(*inputs) if projected else model.features(*inputs)).cpu())
-    dim = model.config.embed_dim if projected else model.encoder.out_dim
+            out.append((model.embed_imu(*inputs) if projected else model.features(*inputs, layers=layers)).cpu())
+    dim = model.config.embed_dim if projected else \
+        (model.encoder.every_block_dim if layers == "blocks" else model.encoder.out_dim)
     return torch.cat(out).clone() if out else torch.zeros(0, dim)
 
 

@@ -205,26 +205,33 @@ class LinearProbeClassifier(_Base, ClassifierMixin):
     """Logistic regression on standardised frozen features: fit(X, y).predict(X).
 
     ``features``: 'motionfm' (the encoder's raw features) or 'motionfm+minirocket' (those beside MiniRocket
-    features fitted on the training windows; needs aeon). ``C``: the inverse regularisation, or a grid of them,
+    features fitted on the training windows; needs aeon). ``layers``: 'blocks' (every ST-GCN block's pooled
+    output side by side, as ``motionfm evaluate`` probes by default; encoders without blocks give their output)
+    or 'last' (the encoder output alone). ``C``: the inverse regularisation, or a grid of them,
     chosen by macro-F1 over ``cv`` stratified folds of the training windows. Features are cached per input array
     (``cache_size`` arrays), so refitting or predicting on the same windows does not run the encoder again.
     """
 
     def __init__(self, model: str = "default", fps: float = RATE_HZ, placement: str | Sequence[str] = "left_wrist",
                  features: str = "motionfm", C: float | Sequence[float] = 1.0, seed: int = 0, cv: int = 3,
-                 max_iter: int = 500, cache_size: int = 8, acc_gravity: str = "included") -> None:
+                 max_iter: int = 500, cache_size: int = 8, acc_gravity: str = "included",
+                 layers: str = "blocks") -> None:
         self.model, self.fps, self.placement, self.features = model, fps, placement, features
-        self.acc_gravity = acc_gravity
+        self.acc_gravity, self.layers = acc_gravity, layers
         self.C, self.seed, self.cv, self.max_iter, self.cache_size = C, seed, cv, max_iter, cache_size
 
     def _encoder_features(self, X) -> np.ndarray:
         """(n, d) raw encoder features of X, from the cache when the same array was seen."""
         X = np.ascontiguousarray(X, dtype=np.float32)
-        key = (self.model, float(self.fps), str(self.placement), self.acc_gravity, X.shape,
+        if self.layers not in ("blocks", "last"):
+            raise ValueError(f"unknown layers {self.layers!r}; use 'blocks' or 'last'")
+        key = (self.model, float(self.fps), str(self.placement), self.acc_gravity, self.layers, X.shape,
                hashlib.sha1(X.data).hexdigest())
         cache = self.__dict__.setdefault("_feature_cache", OrderedDict())
         if key not in cache:
-            cache[key] = embed(self._model(), self._canonical(X), projected=False).numpy()
+            net = self._model()
+            layers = self.layers if net.has_blocks else "last"
+            cache[key] = embed(net, self._canonical(X), projected=False, layers=layers).numpy()
             while len(cache) > max(1, self.cache_size):
                 cache.popitem(last=False)
         return cache[key]

@@ -457,6 +457,8 @@ def evaluate(
                                 "text-mean or name"),
     acc_gravity: str = typer.Option("included", "--acc-gravity", help="included, or removed: every data set's "
                                     "gravity taken out as a phone's linear acceleration is (a test of that input)"),
+    probe_layers: str = typer.Option("blocks", "--probe-layers", help="features of the probe and fused rows (model "
+                                     "and random-init alike): blocks (every ST-GCN block pooled) or last"),
 ) -> None:
     """Score a model and its baselines with one protocol: results.json, results.md, confusion and few-shot PNGs."""
     from rich.progress import Progress
@@ -466,7 +468,7 @@ def evaluate(
 
     from . import har
     from .adapt import FineTuneConfig
-    from .evaluate import ADAPTATIONS, BASELINES, FEATURES, SETTINGS, EvalConfig, Evaluator, plan, run
+    from .evaluate import ADAPTATIONS, BASELINES, FEATURES, PROBE_LAYERS, SETTINGS, EvalConfig, Evaluator, plan, run
 
     names = _split(datasets) or ()
     for ds in names:
@@ -487,6 +489,8 @@ def evaluate(
 
     if acc_gravity not in ACC_GRAVITY:
         fail(f"unknown --acc-gravity {acc_gravity!r}; use {' or '.join(ACC_GRAVITY)}")
+    if probe_layers not in PROBE_LAYERS:
+        fail(f"unknown --probe-layers {probe_layers!r}; use {' or '.join(PROBE_LAYERS)}")
     k_shots = _whole_numbers(shots, "--shots")
     for flag, value in (("--seeds", seeds), ("--epochs", epochs), ("--patience", patience), ("--max-steps", max_steps),
                         ("--validate-every", validate_every), ("--batch-size", batch_size)):
@@ -505,7 +509,8 @@ def evaluate(
                         validate_every=validate_every, batch_size=batch_size, lr_head=lr_head, lr_encoder=lr_encoder)
     config = EvalConfig(list(names), lists["setting"], k_shots, seeds, extra, ft, dev,
                         lists["--adapt value"], lists["fine-tune setting"], fine_tune_seeds or None,
-                        lists["--features value"], max_windows=max_windows, acc_gravity=acc_gravity)
+                        lists["--features value"], max_windows=max_windows, acc_gravity=acc_gravity,
+                        probe_layers=probe_layers)
     console.print(f"model {model} on {dev}; baselines: {', '.join(extra) or 'none'}")
     net = _model(model, dev)
     evaluator = Evaluator(net, model, config)

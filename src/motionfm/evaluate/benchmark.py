@@ -32,6 +32,7 @@ PROTOCOL = 2  # 2: fusion weight chosen on validation (FUSION_WEIGHTS), one rand
 ADAPTATIONS = ("probe", "fine-tune")
 BASELINES = ("random-init", "minirocket", "majority")
 FEATURES = ("motionfm", "motionfm+minirocket")
+PROBE_LAYERS = ("blocks", "last")  # EvalConfig.probe_layers
 PARTS = ("train", "val", "test")
 
 
@@ -81,7 +82,9 @@ def was_seen(metadata: dict, dataset: str) -> bool:
 @dataclass
 class EvalConfig:
     """What one run scores. ``fine_tune_settings`` limits LP-FT to some settings (a CPU schedule: full-shot);
-    ``max_windows`` caps each split at that many windows, evenly spaced over the split (0: all)."""
+    ``max_windows`` caps each split at that many windows, evenly spaced over the split (0: all);
+    ``probe_layers`` which encoder features the probe and the fused rows read, for the model and random-init
+    alike ('blocks': every ST-GCN block's pooled output side by side; encoders without blocks use 'last')."""
 
     datasets: list[str]
     settings: list[str] = field(default_factory=lambda: list(SETTINGS))
@@ -97,6 +100,7 @@ class EvalConfig:
     probe_cs: tuple[float, ...] = PROBE_CS
     max_windows: int = 0
     acc_gravity: str = "included"  # 'removed': data sets as linear acceleration (har.load_dataset)
+    probe_layers: str = PROBE_LAYERS[0]  # probe and fused rows: 'blocks' (every block's pooled output) or 'last'
 
     def describe(self) -> dict:
         """The settings a table ran with (JSON-ready), with the protocol version."""
@@ -196,6 +200,7 @@ class Evaluator:
         self._features: dict[tuple[str, str], list[np.ndarray]] = {}
         self._random: dict[int, ImuTextModel] = {}
         self.confusions: dict[str, tuple[int, str, np.ndarray]] = {}
+        self.probe_layers = config.probe_layers if model.has_blocks else "last"
 
     def data(self, name: str):
         """(WindowSet, train, val, test) of a data set, each split capped at max_windows."""
@@ -216,15 +221,16 @@ class Evaluator:
             self._random[seed] = create_model(self.model.config).to(self.config.device).eval()
         return self._random[seed]
 
-    def features(self, dataset: str, kind: str, seed: int = 0) -> list[np.ndarray]:
+    def features(self, dataset: str, kind: str, seed: int = 0, layers: str = "last") -> list[np.ndarray]:
         """[train, val, test] features of a data set, computed once: 'motionfm' (raw encoder features),
-        'random-init' (the raw features of the random encoder drawn with ``seed``), 'minirocket'."""
-        key = (dataset, kind, seed if kind == "random-init" else 0)
+        'random-init' (the raw features of the random encoder drawn with ``seed``), 'minirocket'; ``layers``
+        as in ImuTextModel.features."""
+        key = (dataset, kind, seed if kind == "random-init" else 0, layers if kind != "minirocket" else "")
         if key not in self._features:
             _, *parts = self.data(dataset)
             if kind in ("motionfm", "random-init"):
                 net = self.model if kind == "motionfm" else self.random_init(seed)
-                feats = [embed(net, p, projected=False).numpy() for p in parts]
+                feats = [embed(net, p, projected=False, layers=layers).numpy() for p in parts]
             else:
                 feats = minirocket_transform(*parts)
             self._features[key] = feats
@@ -234,7 +240,8 @@ class Evaluator:
                       n_classes: int) -> tuple[np.ndarray, dict]:
         """Ridge on the fused embedding + MiniRocket features, the embedding block's weight chosen by macro-F1
         on the validation subjects (ties: the smaller weight); test scores and the weight."""
-        emb, rocket = self.features(task.dataset, "motionfm"), self.features(task.dataset, "minirocket")
+        emb = self.features(task.dataset, "motionfm", layers=self.probe_layers)
+        rocket = self.features(task.dataset, "minirocket")
         best = (-1.0, FUSION_WEIGHTS[0], None)
         for weight in FUSION_WEIGHTS:
             f_train, f_val, f_test = (fuse_features(e, r, (emb[0], rocket[0]), weight) for e, r in zip(emb, rocket))
@@ -260,14 +267,15 @@ class Evaluator:
             f_train, _, f_test = self.features(task.dataset, "minirocket")
             return self._record(task, test.y, ridge_scores(f_train[chosen], train.y[chosen], f_test, n_classes))
         if task.adaptation == "ridge":  # the same classifier on the fused features
-            return self._record(task, test.y, *self._fused_scores(task, train, val, chosen, n_classes))
+            scores, extra = self._fused_scores(task, train, val, chosen, n_classes)
+            return self._record(task, test.y, scores, {**extra, "layers": self.probe_layers})
         if task.adaptation == "probe":
             kind = "motionfm" if task.model == self.name else "random-init"
-            f_train, f_val, f_test = self.features(task.dataset, kind, task.seed)
+            f_train, f_val, f_test = self.features(task.dataset, kind, task.seed, self.probe_layers)
             probe = fit_probe(f_train[chosen], train.y[chosen], n_classes, f_val, val.y, self.config.probe_cs,
                               seed=task.seed)
             scores = probe.scores(f_test)
-            extra = {"C": probe.C}
+            extra = {"C": probe.C, "layers": self.probe_layers}
         else:
             scores, extra = self._fine_tune(task, train.take(chosen), val, test, chosen, n_classes)
         self._keep_confusion(task, test.y, scores, n_classes)
@@ -349,7 +357,7 @@ def _check_same_data(saved: dict | list, config: EvalConfig) -> None:
     """Refuse to resume results computed on other data (gravity removed or not, another window cap)."""
     before = saved.get("settings", {}) if isinstance(saved, dict) else {}
     now = config.describe()
-    for key, default in (("acc_gravity", "included"), ("max_windows", 0), ("protocol", 1)):
+    for key, default in (("acc_gravity", "included"), ("max_windows", 0), ("protocol", 1), ("probe_layers", "last")):
         if before and before.get(key, default) != now[key]:
             raise ValueError(f"results.json was computed with {key}={before.get(key, default)!r}, this run has "
                              f"{now[key]!r}; use another --out folder or drop --resume")

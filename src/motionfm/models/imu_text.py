@@ -62,10 +62,22 @@ class ImuTextModel(nn.Module):
         self.text_proj = nn.Linear(config.text_dim, config.embed_dim)
         self.loss = ClipLoss(config.init_temperature)
 
+    @property
+    def has_blocks(self) -> bool:
+        """Whether the encoder can give every block's pooled output (``features(..., layers='blocks')``)."""
+        return hasattr(self.encoder, "every_block_dim")
+
     def features(self, x: torch.Tensor, mask: torch.Tensor | None = None, valid_len: torch.Tensor | None = None,
-                 channel_mask: torch.Tensor | None = None) -> torch.Tensor:
-        """Encoder output before projection, (B, out_dim)."""
-        return self.encoder(x, mask, valid_len, channel_mask)
+                 channel_mask: torch.Tensor | None = None, layers: str = "last") -> torch.Tensor:
+        """Encoder output before projection, (B, out_dim); ``layers='blocks'``: every block's pooled output side
+        by side, (B, encoder.every_block_dim) (ST-GCN encoders; the last out_dim columns are the usual output)."""
+        if layers == "last":
+            return self.encoder(x, mask, valid_len, channel_mask)
+        if layers != "blocks":
+            raise ValueError(f"unknown layers {layers!r}; use 'last' or 'blocks'")
+        if not self.has_blocks:
+            raise ValueError(f"the {self.config.encoder} encoder has no blocks to pool: use layers='last'")
+        return self.encoder(x, mask, valid_len, channel_mask, every_block=True)
 
     def embed_imu(self, x: torch.Tensor, mask: torch.Tensor | None = None, valid_len: torch.Tensor | None = None,
                   channel_mask: torch.Tensor | None = None) -> torch.Tensor:

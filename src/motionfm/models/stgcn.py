@@ -209,10 +209,18 @@ class STGCN(nn.Module):
         fill_missing_parameter(self, state_dict, prefix)  # weights saved before channel presence existed
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
+    @property
+    def every_block_dim(self) -> int:
+        """Width of ``forward(..., every_block=True)``: every block's pooled channels side by side."""
+        return sum(self.config.channels)
+
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None, valid_len: torch.Tensor | None = None,
-                channel_mask: torch.Tensor | None = None) -> torch.Tensor:
+                channel_mask: torch.Tensor | None = None, every_block: bool = False) -> torch.Tensor:
         """x (B, T, 22, C), mask (B, 22) present joints, valid_len (B,) real leading samples (the rest is
-        padding and carries no signal), channel_mask (B, C) or (C,) measured channels -> (B, out_dim)."""
+        padding and carries no signal), channel_mask (B, C) or (C,) measured channels -> (B, out_dim).
+
+        ``every_block``: each block's output pooled the same way (mean over valid time and nodes), concatenated
+        in block order -> (B, every_block_dim); its last out_dim columns are the usual output."""
         b, t, v, c = x.shape
         if v != NUM_JOINTS or c != self.config.in_channels:
             raise ValueError(f"expected (B, T, {NUM_JOINTS}, {self.config.in_channels}); got {tuple(x.shape)}")
@@ -229,18 +237,19 @@ class STGCN(nn.Module):
             x = x + (absent[:, None, :] * getattr(self, MISSING))[..., None]
         x = x * keep[:, :, None, None]
         if self.config.graph == "present":
-            return self._forward_present(x, keep != 0, lengths)
+            return self._forward_present(x, keep != 0, lengths, every_block)
         x = x.reshape(b * v, c, t)  # node-major: (B, V, C, T) in memory (a view; reshape for torch.compile's strides)
         node_len = None if lengths is None else lengths.repeat_interleave(v)
-        for block, importance in zip(self.blocks, self.edge_importance):
+        pooled = []
+        for i, (block, importance) in enumerate(zip(self.blocks, self.edge_importance)):
             x = block(x, self.adjacency * importance, node_len)
             node_len = None if node_len is None else downsampled(node_len, block.stride)
-        if node_len is None:
-            return x.reshape(b, v, x.shape[1], -1).mean(dim=(1, 3))
-        return masked_time_mean(x, node_len).reshape(b, v, -1).mean(dim=1)
+            if every_block or i == len(self.blocks) - 1:
+                pooled.append(_pool_joints(x, node_len, b, v))
+        return torch.cat(pooled, dim=1)
 
-    def _forward_present(self, x: torch.Tensor, keep: torch.Tensor, lengths: torch.Tensor | None = None
-                         ) -> torch.Tensor:
+    def _forward_present(self, x: torch.Tensor, keep: torch.Tensor, lengths: torch.Tensor | None = None,
+                         every_block: bool = False) -> torch.Tensor:
         """Only the present joints (and their ``hops`` neighbourhood) as nodes; mean over (valid) time and nodes.
 
         x (B, V, C, T) normalised input, keep (B, V) bool, lengths (B,) valid steps or None -> (B, out_dim).
@@ -260,10 +269,27 @@ class STGCN(nn.Module):
         e = ok.nonzero(as_tuple=True)[1]
         h = x[sample, joint]  # (N, C, T)
         node_len = None if lengths is None else lengths[sample]
-        for block, importance in zip(self.blocks, self.edge_importance):
+        pooled = []
+        for i, (block, importance) in enumerate(zip(self.blocks, self.edge_importance)):
             a = self.adjacency * importance
             h = block(h, Edges(a[0, joint, joint], src[ok], dst[ok], part[e], a[part, src_v, dst_v][e]), node_len)
             node_len = None if node_len is None else downsampled(node_len, block.stride)
-        pooled = h.mean(dim=2) if node_len is None else masked_time_mean(h, node_len)
-        total = torch.zeros(len(nodes), pooled.shape[1], device=x.device, dtype=pooled.dtype).index_add_(0, sample, pooled)
-        return total / nodes.sum(1, keepdim=True).to(pooled.dtype)
+            if every_block or i == len(self.blocks) - 1:
+                pooled.append(_pool_nodes(h, node_len, sample, nodes))
+        return torch.cat(pooled, dim=1)
+
+
+def _pool_joints(x: torch.Tensor, node_len: torch.Tensor | None, b: int, v: int) -> torch.Tensor:
+    """Node-major block output (B*V, C, T) -> (B, C): mean over (valid) time, then over the V joints."""
+    if node_len is None:
+        return x.reshape(b, v, x.shape[1], -1).mean(dim=(1, 3))
+    return masked_time_mean(x, node_len).reshape(b, v, -1).mean(dim=1)
+
+
+def _pool_nodes(h: torch.Tensor, node_len: torch.Tensor | None, sample: torch.Tensor, nodes: torch.Tensor
+                ) -> torch.Tensor:
+    """Present-node block output (N, C, T) -> (B, C): mean over (valid) time, then over each window's nodes
+    (``sample`` (N,) the window of each node, ``nodes`` (B, V) which joints are nodes)."""
+    pooled = h.mean(dim=2) if node_len is None else masked_time_mean(h, node_len)
+    total = torch.zeros(len(nodes), pooled.shape[1], device=h.device, dtype=pooled.dtype).index_add_(0, sample, pooled)
+    return total / nodes.sum(1, keepdim=True).to(pooled.dtype)
