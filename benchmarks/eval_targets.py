@@ -90,22 +90,25 @@ def check(path: str, model: str) -> None:
 
 
 def table(path: str, model: str) -> None:
-    """The summary row per data set: zero-shot, probe k and full-shot, and the baselines at k=1 / full-shot."""
+    """The summary row per data set: zero-shot, probe k and full-shot, and the baselines at k=1 / full-shot
+    (probe rows for the model and random-init, ridge for MiniRocket and the fused row; LP-FT rows not shown)."""
     saved = json.loads(open(path).read())
     cells, seen = defaultdict(list), set()
     for r in saved["records"] if isinstance(saved, dict) else saved:
         if "accuracy" in r:
-            cells[r["dataset"], r["model"], r["setting"], r["k"]].append(100 * r["accuracy"])
+            cells[r["dataset"], r["model"], r.get("adaptation"), r["setting"], r["k"]].append(100 * r["accuracy"])
             if r.get("seen_in_pretraining"):
                 seen.add(r["dataset"])
 
+    adaptation = {"minirocket": "ridge", f"{model}+minirocket": "ridge", "majority": "none"}  # else the probe
+
     def cell(ds, m, setting, k=None):
-        v = cells.get((ds, m, setting, k))
+        v = cells.get((ds, m, "zero-shot" if setting == "zero-shot" else adaptation.get(m, "probe"), setting, k))
         if not v:
             return "-"
         return f"{np.mean(v):.1f}" + (f" ± {np.std(v, ddof=1):.1f}" if len(v) > 1 else "")
     for ds in sorted({k[0] for k in cells}):
-        ks = sorted({k[3] for k in cells if k[0] == ds and k[1] == model and k[2] == "few-shot"})
+        ks = sorted({k[4] for k in cells if k[0] == ds and k[1] == model and k[3] == "few-shot"})
         name = Path(model).parent.name if Path(model).name == "model" else model  # FAMILY/without-D/model
         row = [ds, name, "**yes**" if ds in seen else "no", cell(ds, model, "zero-shot")] + [cell(ds, model, "few-shot", k) for k in ks] + \
             [cell(ds, model, "full-shot")] + [f"{cell(ds, b, 'few-shot', 1)} / {cell(ds, b, 'full-shot')}"
@@ -123,8 +126,8 @@ def main(args: list[str]) -> None:
         print(f"# {path} ({model})")
         check(path, model)
     if "--table" in args:
-        print("\n| data set | model | saw it in pre-training | zero-shot | probe k=1, 2, 3, 5, 10 ... | probe full | random-init k=1 / full | "
-              "MiniRocket k=1 / full | fused k=1 / full | majority |")
+        print("\n| data set | model | saw it in pre-training | zero-shot | probe few-shot, one column per k in the file "
+              "| probe full | random-init k=1 / full | MiniRocket k=1 / full | fused k=1 / full | majority |")
         for path in paths:
             table(path, evaluated_model(path))
 

@@ -9,6 +9,10 @@
 # Writes OUT/D/results.{json,md} (default OUT=docs/eval/family); the CPU schedule of docs/eval (every split
 # capped at 400 evenly spaced windows, probe adaptation) unless MAX_WINDOWS / ADAPT / DEVICE say otherwise.
 set -euo pipefail
+export PYTHONPATH=$PWD/src:${PYTHONPATH:-} MOTIONFM_CACHE=${MOTIONFM_CACHE:-/tmp/motionfm-cache}
+export MOTIONFM_DATA=${MOTIONFM_DATA:-$(cd .. && pwd)/shared/data}
+python=${PYTHON:-python3}
+logs=$(mktemp -d)
 family=${FAMILY:?set FAMILY to a folder written by motionfm pretrain-family}
 out=${OUT:-docs/eval/family}
 datasets=${DATASETS:-uci-har dsads usc-had utd-mhad wharf}
@@ -16,9 +20,9 @@ mkdir -p "$out"
 for ds in $datasets; do
     model=$family/without-$ds/model
     [ -f "$model/config.json" ] || { echo "no member $model (train it with benchmarks/cpu_pretrain_family.sh)" >&2; exit 2; }
-    motionfm evaluate --model "$model" --datasets "$ds" --shots 1,2,3,5,10 --seeds 3 --adapt "${ADAPT:-probe}" \
+    $python -m motionfm.cli evaluate --model "$model" --datasets "$ds" --shots 1,2,3,5,10 --seeds 3 --adapt "${ADAPT:-probe}" \
         --features motionfm,motionfm+minirocket --max-windows "${MAX_WINDOWS:-400}" --device "${DEVICE:-cpu}" \
-        --resume --out "$out/$ds" > "/tmp/family_grid-$ds.log" 2>&1 || { tail -5 "/tmp/family_grid-$ds.log"; exit 1; }
-    echo "$ds: $out/$ds/results.md"
+        --resume --out "$out/$ds" > "$logs/$ds.log" 2>&1 || { tail -5 "$logs/$ds.log"; exit 1; }
+    echo "$ds: $out/$ds/results.md (log: $logs/$ds.log)"
 done
-python3 "$(dirname "$0")/eval_targets.py" $(for ds in $datasets; do echo "$out/$ds/results.json"; done) --table
+$python "$(dirname "$0")/eval_targets.py" $(for ds in $datasets; do echo "$out/$ds/results.json"; done) --table

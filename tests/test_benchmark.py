@@ -11,6 +11,7 @@ from motionfm.evaluate import (EvalConfig, Evaluator, SeenInPretrainingError, ch
                                plan, was_seen)
 from motionfm.evaluate.benchmark import Task, majority_scores
 from motionfm.hub import load_model
+from motionfm.adapt import embed
 
 runner = CliRunner()
 
@@ -277,9 +278,19 @@ def test_probe_reads_the_configured_layers_for_model_and_random_init(dataset, la
     for model in ("default", "random-init"):
         record = evaluator.run_task(Task("uci-har", model, "probe", "full-shot", None, 0))
         assert record["layers"] == layers and record["accuracy"] > 0.3
-    widths = {k[3]: v[0].shape[1] for k, v in evaluator._features.items()}
     encoder = evaluator.model.encoder
-    assert widths[layers] == (encoder.every_block_dim if layers == "blocks" else encoder.out_dim)
+    blocks, last = evaluator.features("uci-har", "motionfm", layers="blocks"), evaluator.features("uci-har", "motionfm")
+    assert [f.shape[1] for f in blocks + last] == [encoder.every_block_dim] * 3 + [encoder.out_dim] * 3
+    np.testing.assert_array_equal(last[2], embed(evaluator.model, evaluator.data("uci-har")[3], projected=False))
+    assert {k[3] for k in evaluator._features} == {"blocks"}  # 'last' is read from the same encoder pass
+
+
+def test_encoders_without_blocks_probe_their_output_and_say_so():
+    from motionfm.models import ModelConfig, create_model
+
+    net = create_model(ModelConfig(arch="primus", encoder="primus", embed_dim=512))
+    evaluator = Evaluator(net, "primus", EvalConfig(["uci-har"], probe_layers="blocks"))
+    assert evaluator.probe_layers == "last" and evaluator.config.describe()["probe_layers"] == "last"
 
 
 def test_resume_refuses_results_of_other_probe_layers(tmp_path, dataset):

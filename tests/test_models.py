@@ -451,7 +451,7 @@ def test_adaptive_pool_with_lengths_pools_each_valid_part(lengths):
 @pytest.mark.parametrize("masked", [False, True])
 def test_every_block_features_end_with_the_usual_output(name, masked):
     """features(layers='blocks') pools each block as the output is pooled: its last columns are the output, and
-    each earlier block's slice is that block's own pooled output (checked against a forward hook)."""
+    each block's slice is that block's own output pooled by hand (mean over valid steps, then joints/nodes)."""
     torch.manual_seed(0)
     model = create_model(ModelConfig(encoder=name, masked_padding=masked)).eval()
     x, mask = torch.randn(3, 200, 22, 6), torch.zeros(3, 22)
@@ -463,7 +463,22 @@ def test_every_block_features_end_with_the_usual_output(name, masked):
     channels = model.encoder.config.channels
     assert blocks.shape == (3, model.encoder.every_block_dim) == (3, sum(channels))
     torch.testing.assert_close(blocks[:, -channels[-1]:], last, rtol=0, atol=0)
-    assert not torch.allclose(blocks[:, :channels[0]], blocks[:, channels[0]:2 * channels[0]])  # distinct blocks
+    by_hand = []
+    hooks = [b.register_forward_hook(lambda m, i, o: by_hand.append((o, i[2], m.stride))) for b in model.encoder.blocks]
+    with torch.no_grad():
+        model.features(x, mask, valid)
+    for h in hooks:
+        h.remove()
+    sparse = model.encoder.config.graph == "present"
+    nodes = mask.sum(1).long() if sparse else torch.full((3,), 22)  # hops=0: one node per present joint
+    window = torch.repeat_interleave(torch.arange(3), nodes)
+    start = 0
+    for (out, lengths, stride), width in zip(by_hand, channels):
+        steps = torch.full((len(out),), out.shape[-1]) if lengths is None else (lengths + stride - 1) // stride
+        per_node = torch.stack([o[:, :n].mean(1) for o, n in zip(out, steps)])
+        expected = torch.stack([per_node[window == w].mean(0) for w in range(3)])
+        torch.testing.assert_close(blocks[:, start:start + width], expected, rtol=1e-5, atol=1e-6)
+        start += width
 
 
 def test_every_block_features_refused_where_there_are_no_blocks():

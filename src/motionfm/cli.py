@@ -527,7 +527,7 @@ def evaluate(
             results = run(evaluator, tasks, out_dir, done, resume)
         except ValueError as err:
             fail(str(err))
-    _write_report(out_dir, model, results, config.describe(), evaluator.confusions)
+    _write_report(out_dir, model, results, evaluator.config.describe(), evaluator.confusions)
 
 
 def _write_report(out_dir: Path, model: str, results: list[dict], settings: dict, confusions: dict) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -194,13 +194,15 @@ class Evaluator:
     """Runs the plan for one pre-trained model (its baselines share the data, the splits and the caches)."""
 
     def __init__(self, model: ImuTextModel, model_name: str, config: EvalConfig) -> None:
+        if not model.has_blocks:  # encoders without blocks (PRIMUS) probe their output; results.json says so
+            config = replace(config, probe_layers="last")
         self.model, self.name, self.config = model.to(config.device).eval(), model_name, config
         self.metadata = getattr(model, "metadata", {})
         self._data: dict[str, tuple[WindowSet, CanonicalWindows, CanonicalWindows, CanonicalWindows]] = {}
-        self._features: dict[tuple[str, str], list[np.ndarray]] = {}
+        self._features: dict[tuple[str, str, int, str], list[np.ndarray]] = {}
         self._random: dict[int, ImuTextModel] = {}
         self.confusions: dict[str, tuple[int, str, np.ndarray]] = {}
-        self.probe_layers = config.probe_layers if model.has_blocks else "last"
+        self.probe_layers = config.probe_layers
 
     def data(self, name: str):
         """(WindowSet, train, val, test) of a data set, each split capped at max_windows."""
@@ -225,6 +227,8 @@ class Evaluator:
         """[train, val, test] features of a data set, computed once: 'motionfm' (raw encoder features),
         'random-init' (the raw features of the random encoder drawn with ``seed``), 'minirocket'; ``layers``
         as in ImuTextModel.features."""
+        if kind != "minirocket" and layers == "last" and self.model.has_blocks:  # the last columns of 'blocks'
+            return [f[:, -self.model.encoder.out_dim:] for f in self.features(dataset, kind, seed, "blocks")]
         key = (dataset, kind, seed if kind == "random-init" else 0, layers if kind != "minirocket" else "")
         if key not in self._features:
             _, *parts = self.data(dataset)

@@ -184,7 +184,7 @@ class STGCNBlock(nn.Module):
 
 
 class STGCN(nn.Module):
-    """ST-GCN encoder: (B, T, 22, C) + mask (B, 22) -> (B, out_dim)."""
+    """ST-GCN encoder: (B, T, 22, C) + mask (B, 22) -> (B, out_dim), or (B, every_block_dim) with every block."""
 
     def __init__(self, config: STGCNConfig) -> None:
         super().__init__()
@@ -219,7 +219,8 @@ class STGCN(nn.Module):
         """x (B, T, 22, C), mask (B, 22) present joints, valid_len (B,) real leading samples (the rest is
         padding and carries no signal), channel_mask (B, C) or (C,) measured channels -> (B, out_dim).
 
-        ``every_block``: each block's output pooled the same way (mean over valid time and nodes), concatenated
+        ``every_block``: each block's output pooled the same way (mean over valid time, then over the joints, or
+        over the present nodes with graph='present'), concatenated
         in block order -> (B, every_block_dim); its last out_dim columns are the usual output."""
         b, t, v, c = x.shape
         if v != NUM_JOINTS or c != self.config.in_channels:
@@ -246,13 +247,14 @@ class STGCN(nn.Module):
             node_len = None if node_len is None else downsampled(node_len, block.stride)
             if every_block or i == len(self.blocks) - 1:
                 pooled.append(_pool_joints(x, node_len, b, v))
-        return torch.cat(pooled, dim=1)
+        return torch.cat(pooled, dim=1) if every_block else pooled[0]
 
     def _forward_present(self, x: torch.Tensor, keep: torch.Tensor, lengths: torch.Tensor | None = None,
                          every_block: bool = False) -> torch.Tensor:
         """Only the present joints (and their ``hops`` neighbourhood) as nodes; mean over (valid) time and nodes.
 
-        x (B, V, C, T) normalised input, keep (B, V) bool, lengths (B,) valid steps or None -> (B, out_dim).
+        x (B, V, C, T) normalised input, keep (B, V) bool, lengths (B,) valid steps or None -> (B, out_dim)
+        (every_block: (B, every_block_dim)).
         """
         linked = (self.adjacency.sum(0) > 0).to(x.dtype)
         nodes = keep
@@ -276,7 +278,7 @@ class STGCN(nn.Module):
             node_len = None if node_len is None else downsampled(node_len, block.stride)
             if every_block or i == len(self.blocks) - 1:
                 pooled.append(_pool_nodes(h, node_len, sample, nodes))
-        return torch.cat(pooled, dim=1)
+        return torch.cat(pooled, dim=1) if every_block else pooled[0]
 
 
 def _pool_joints(x: torch.Tensor, node_len: torch.Tensor | None, b: int, v: int) -> torch.Tensor:
