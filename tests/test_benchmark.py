@@ -224,7 +224,9 @@ def test_primus_linear_probe_through_the_evaluate_command(tmp_path, dataset):
 @pytest.mark.parametrize("saved,config,ok", [
     ({"acc_gravity": "removed", "protocol": 2}, {}, False),
     ({"protocol": 2}, {"acc_gravity": "removed"}, False),  # results.json from before the key: gravity included
-    ({"max_windows": 200, "protocol": 2}, {"max_windows": 200}, True),
+    ({"max_windows": 200, "protocol": 2, "probe_layers": "blocks"}, {"max_windows": 200}, True),
+    ({"max_windows": 200, "protocol": 2}, {"max_windows": 200}, False),  # from before the key: the last layer
+    ({"max_windows": 200, "protocol": 2}, {"max_windows": 200, "probe_layers": "last"}, True),
     ({"max_windows": 200, "protocol": 2}, {}, False),
     ({}, {}, False),  # protocol 1: fixed fusion weight, one random encoder for every seed
 ])
@@ -260,8 +262,9 @@ def test_fusion_weight_is_chosen_on_validation(informative, weights):
             f[:, :3 * copies] += 1.5 * np.tile(np.eye(3)[y[part]], copies)
         return f
     ev = Evaluator.__new__(Evaluator)
-    ev._features = {("d", "motionfm", 0): [block(p, informative == "embedding", 16, 1) for p in y],
-                    ("d", "minirocket", 0): [block(p, informative == "rocket", 400, 10) for p in y]}
+    ev.probe_layers = "blocks"
+    ev._features = {("d", "motionfm", 0, "blocks"): [block(p, informative == "embedding", 16, 1) for p in y],
+                    ("d", "minirocket", 0, ""): [block(p, informative == "rocket", 400, 10) for p in y]}
     task = Task("d", "default+minirocket", "ridge", "full-shot", None, 0)
     scores, extra = ev._fused_scores(task, SimpleNamespace(y=y["train"]), SimpleNamespace(y=y["val"]),
                                      np.arange(90), 3)
