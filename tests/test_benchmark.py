@@ -262,7 +262,7 @@ def test_fusion_weight_is_chosen_on_validation(informative, weights):
             f[:, :3 * copies] += 1.5 * np.tile(np.eye(3)[y[part]], copies)
         return f
     ev = Evaluator.__new__(Evaluator)
-    ev.probe_layers = "blocks"
+    ev.config = SimpleNamespace(probe_layers="blocks")
     ev._features = {("d", "motionfm", 0, "blocks"): [block(p, informative == "embedding", 16, 1) for p in y],
                     ("d", "minirocket", 0, ""): [block(p, informative == "rocket", 400, 10) for p in y]}
     task = Task("d", "default+minirocket", "ridge", "full-shot", None, 0)

@@ -223,16 +223,13 @@ class LinearProbeClassifier(_Base, ClassifierMixin):
     def _encoder_features(self, X) -> np.ndarray:
         """(n, d) raw encoder features of X, from the cache when the same array was seen."""
         X = np.ascontiguousarray(X, dtype=np.float32)
-        layers = getattr(self, "layers", "last")  # an estimator pickled before layers existed probed the output
-        if layers not in ("blocks", "last"):
-            raise ValueError(f"unknown layers {layers!r}; use 'blocks' or 'last'")
+        net = self._model()
+        layers = net.layers_for(getattr(self, "layers", "last"))  # pickled before layers existed: the output
         key = (self.model, float(self.fps), str(self.placement), self.acc_gravity, layers, X.shape,
                hashlib.sha1(X.data).hexdigest())
         cache = self.__dict__.setdefault("_feature_cache", OrderedDict())
         if key not in cache:
-            net = self._model()
-            cache[key] = embed(net, self._canonical(X), projected=False,
-                               layers=layers if net.has_blocks else "last").numpy()
+            cache[key] = embed(net, self._canonical(X), projected=False, layers=layers).numpy()
             while len(cache) > max(1, self.cache_size):
                 cache.popitem(last=False)
         return cache[key]

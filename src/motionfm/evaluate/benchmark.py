@@ -23,6 +23,7 @@ from ..adapt import (FUSION_WEIGHTS, PROBE_CS, FineTuneConfig, embed, few_shot_i
 from ..atomic import atomic_path
 from ..har import WindowSet, get_spec, load_dataset
 from ..models import ImuTextModel, create_model
+from ..models.imu_text import LAYERS
 from ..orientation import windows_for
 from ..windows import CanonicalWindows
 from .metrics import classification_metrics, confusion
@@ -32,7 +33,7 @@ PROTOCOL = 2  # 2: fusion weight chosen on validation (FUSION_WEIGHTS), one rand
 ADAPTATIONS = ("probe", "fine-tune")
 BASELINES = ("random-init", "minirocket", "majority")
 FEATURES = ("motionfm", "motionfm+minirocket")
-PROBE_LAYERS = ("blocks", "last")  # EvalConfig.probe_layers
+PROBE_LAYERS = LAYERS  # EvalConfig.probe_layers
 PARTS = ("train", "val", "test")
 
 
@@ -194,15 +195,19 @@ class Evaluator:
     """Runs the plan for one pre-trained model (its baselines share the data, the splits and the caches)."""
 
     def __init__(self, model: ImuTextModel, model_name: str, config: EvalConfig) -> None:
-        if not model.has_blocks:  # encoders without blocks (PRIMUS) probe their output; results.json says so
-            config = replace(config, probe_layers="last")
+        # encoders without blocks (PRIMUS) probe their output, and results.json says so
+        config = replace(config, probe_layers=model.layers_for(config.probe_layers))
         self.model, self.name, self.config = model.to(config.device).eval(), model_name, config
         self.metadata = getattr(model, "metadata", {})
         self._data: dict[str, tuple[WindowSet, CanonicalWindows, CanonicalWindows, CanonicalWindows]] = {}
         self._features: dict[tuple[str, str, int, str], list[np.ndarray]] = {}
         self._random: dict[int, ImuTextModel] = {}
         self.confusions: dict[str, tuple[int, str, np.ndarray]] = {}
-        self.probe_layers = config.probe_layers
+
+    @property
+    def probe_layers(self) -> str:
+        """The features the probe and fused rows read (the config's, as this model gives them)."""
+        return self.config.probe_layers
 
     def data(self, name: str):
         """(WindowSet, train, val, test) of a data set, each split capped at max_windows."""

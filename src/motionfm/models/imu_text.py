@@ -45,6 +45,9 @@ def build_encoder(config: ModelConfig) -> nn.Module:
     return get_encoder(config.arch).module(config.encoder_config())
 
 
+LAYERS = ("blocks", "last")  # what ImuTextModel.features can return: every block pooled, or the encoder output
+
+
 class ImuTextModel(nn.Module):
     """IMU windows and text features in one embedding space.
 
@@ -67,16 +70,21 @@ class ImuTextModel(nn.Module):
         """Whether the encoder can give every block's pooled output (``features(..., layers='blocks')``)."""
         return hasattr(self.encoder, "every_block_dim")
 
+    def layers_for(self, layers: str) -> str:
+        """The ``layers`` this model gives for a request: ValueError when unknown; 'last' where the encoder has
+        no blocks (PRIMUS), so a probe asking for every block reads the encoder output there."""
+        if layers not in LAYERS:
+            raise ValueError(f"unknown layers {layers!r}; use {' or '.join(repr(v) for v in LAYERS)}")
+        return layers if self.has_blocks else "last"
+
     def features(self, x: torch.Tensor, mask: torch.Tensor | None = None, valid_len: torch.Tensor | None = None,
                  channel_mask: torch.Tensor | None = None, layers: str = "last") -> torch.Tensor:
         """Encoder output before projection, (B, out_dim); ``layers='blocks'``: every block's pooled output side
         by side, (B, encoder.every_block_dim) (ST-GCN encoders; the last out_dim columns are the usual output)."""
+        if self.layers_for(layers) != layers:
+            raise ValueError(f"the {self.config.encoder} encoder has no blocks to pool: use layers='last'")
         if layers == "last":
             return self.encoder(x, mask, valid_len, channel_mask)
-        if layers != "blocks":
-            raise ValueError(f"unknown layers {layers!r}; use 'last' or 'blocks'")
-        if not self.has_blocks:
-            raise ValueError(f"the {self.config.encoder} encoder has no blocks to pool: use layers='last'")
         return self.encoder(x, mask, valid_len, channel_mask, every_block=True)
 
     def embed_imu(self, x: torch.Tensor, mask: torch.Tensor | None = None, valid_len: torch.Tensor | None = None,
