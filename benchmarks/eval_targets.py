@@ -21,15 +21,24 @@ import numpy as np
 PAPER_FULL = {"uci-har": 92.1, "dsads": 94.3, "usc-had": 58.3, "utd-mhad": 85.6, "wharf": 82.7}
 
 
-def load(path: str) -> tuple[dict, set]:
+def records(path: str) -> list[dict]:
     saved = json.loads(open(path).read())
-    records = saved["records"] if isinstance(saved, dict) else saved
+    return saved["records"] if isinstance(saved, dict) else saved
+
+
+def cells(path: str) -> tuple[dict, set]:
+    """(dataset, model, adaptation, setting, k) -> accuracy % per seed, and the data sets seen in pre-training."""
     acc, seen = defaultdict(list), set()
-    for r in records:
+    for r in records(path):
         if "accuracy" in r:
             acc[r["dataset"], r["model"], r.get("adaptation"), r["setting"], r["k"]].append(100 * r["accuracy"])
             if r.get("seen_in_pretraining"):
                 seen.add(r["dataset"])
+    return acc, seen
+
+
+def load(path: str) -> tuple[dict, set]:
+    acc, seen = cells(path)
     return {k: float(np.mean(v)) for k, v in acc.items()}, seen
 
 
@@ -44,9 +53,7 @@ BASELINES = ("random-init", "minirocket", "majority")
 
 def evaluated_model(path: str) -> str:
     """The one model of a results.json that is neither a baseline nor a fused row."""
-    saved = json.loads(open(path).read())
-    records = saved["records"] if isinstance(saved, dict) else saved
-    models = {r["model"] for r in records} - set(BASELINES)
+    models = {r["model"] for r in records(path)} - set(BASELINES)
     models = {m for m in models if not m.endswith("+minirocket")}
     if len(models) != 1:
         raise SystemExit(f"{path}: expected one evaluated model besides the baselines, found {sorted(models)}")
@@ -92,23 +99,16 @@ def check(path: str, model: str) -> None:
 def table(path: str, model: str) -> None:
     """The summary row per data set: zero-shot, probe k and full-shot, and the baselines at k=1 / full-shot
     (probe rows for the model and random-init, ridge for MiniRocket and the fused row; LP-FT rows not shown)."""
-    saved = json.loads(open(path).read())
-    cells, seen = defaultdict(list), set()
-    for r in saved["records"] if isinstance(saved, dict) else saved:
-        if "accuracy" in r:
-            cells[r["dataset"], r["model"], r.get("adaptation"), r["setting"], r["k"]].append(100 * r["accuracy"])
-            if r.get("seen_in_pretraining"):
-                seen.add(r["dataset"])
-
+    acc, seen = cells(path)
     adaptation = {"minirocket": "ridge", f"{model}+minirocket": "ridge", "majority": "none"}  # else the probe
 
     def cell(ds, m, setting, k=None):
-        v = cells.get((ds, m, "zero-shot" if setting == "zero-shot" else adaptation.get(m, "probe"), setting, k))
+        v = acc.get((ds, m, "zero-shot" if setting == "zero-shot" else adaptation.get(m, "probe"), setting, k))
         if not v:
             return "-"
         return f"{np.mean(v):.1f}" + (f" ± {np.std(v, ddof=1):.1f}" if len(v) > 1 else "")
-    for ds in sorted({k[0] for k in cells}):
-        ks = sorted({k[4] for k in cells if k[0] == ds and k[1] == model and k[3] == "few-shot"})
+    for ds in sorted({k[0] for k in acc}):
+        ks = sorted({k[4] for k in acc if k[0] == ds and k[1] == model and k[3] == "few-shot"})
         name = Path(model).parent.name if Path(model).name == "model" else model  # FAMILY/without-D/model
         row = [ds, name, "**yes**" if ds in seen else "no", cell(ds, model, "zero-shot")] + [cell(ds, model, "few-shot", k) for k in ks] + \
             [cell(ds, model, "full-shot")] + [f"{cell(ds, b, 'few-shot', 1)} / {cell(ds, b, 'full-shot')}"
