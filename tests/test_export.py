@@ -94,3 +94,43 @@ def test_export_bad_options(tmp_path, args, message):
     base = ["export", "--onnx", str(tmp_path / "m.onnx")]
     result = CliRunner().invoke(app, base + args)
     assert result.exit_code == 2 and message in result.output and result.output.count("\n") == 1, result.output
+
+
+@pytest.mark.parametrize("valid", [60, 137])
+def test_onnx_short_window_at_its_own_length_equals_masked_padding(tmp_path, valid):
+    """The contract's padding rule holds: the graph (no valid_len input) given only a window's real samples
+    gives the embedding PyTorch computes for the padded window with valid_len (a masked-padding model)."""
+    import numpy as np
+    import onnxruntime as ort
+    import torch
+
+    from motionfm.export import read_contract
+    from motionfm.models import create_model
+
+    torch.manual_seed(0)
+    model = create_model("stgcn-tiny").eval()
+    assert model.config.masked_padding
+    path = export_onnx(model, tmp_path / "s.onnx")
+    assert "never pad" in read_contract(path)["padding"]
+    x = torch.randn(2, 200, 22, 6) * 3
+    x[:, valid:] = 10 * x[:, :200 - valid].flip(1)  # padding that is not zero and not the signal's repeat
+    mask = torch.zeros(2, 22, dtype=torch.bool)
+    mask[:, [0, 20]] = True
+    channels = torch.ones(2, 6, dtype=torch.bool)
+    with torch.no_grad():
+        padded = model.embed_imu(x, mask, torch.full((2,), valid), channels).numpy()
+        unmasked = model.embed_imu(x, mask, None, channels).numpy()
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    short = session.run(["embedding"], {"x": x[:, :valid].numpy(), "mask": mask.numpy(),
+                                        "channel_mask": channels.numpy()})[0]
+    assert np.abs(short - padded).max() < 1e-4
+    assert np.abs(unmasked - padded).max() > 1e-3  # 10x the agreement: read as signal, the padding would count
+
+
+def test_onnx_padding_rule_follows_the_model(tmp_path):
+    from motionfm.export import padding_rule
+    from motionfm.models import ModelConfig, create_model
+
+    assert "repeating the recording" in padding_rule(load_model("default"), 200)  # saved before masked padding
+    primus = create_model(ModelConfig(arch="primus", encoder="primus", embed_dim=512))
+    assert "must hold 200 real samples" in padding_rule(primus, 200)

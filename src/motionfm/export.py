@@ -1,7 +1,7 @@
 """Export the IMU side of a model to ONNX and check it against PyTorch with onnxruntime.
 
 The file states its input contract in its metadata (read with onnx.load(path).metadata_props): rate, window
-length, units, channel and joint order, the meaning of the joint mask and of the channel mask (format 2: which
+length, units, how to feed a short recording (``padding``: the graph has no valid_len input), channel and joint order, the meaning of the joint mask and of the channel mask (format 2: which
 channels were measured, so acc-only input reaches a model trained with gyro dropout as such). With labels it also holds their embedding matrix and a
 second output 'scores' (cosine similarity per label), so a phone can run zero-shot without Python.
 """
@@ -60,6 +60,7 @@ def contract(model: ImuTextModel, time: int, labels: Sequence[str]) -> dict[str,
                             "(motionfm.orientation.upright_stream)" if model_rotation(model) == "upright"
                             else "any (the model was trained with uniformly random sensor frames)",
             "units": "acceleration m/s^2 with gravity included; angular rate rad/s",
+            "padding": padding_rule(model, time),
             "channels": json.dumps(["ax", "ay", "az", "gx", "gy", "gz"]),
             "joints": json.dumps(list(JOINT_NAMES)),
             "input_mask": "bool (batch, 22): True where a sensor was worn (its channels are real)",
@@ -69,6 +70,19 @@ def contract(model: ImuTextModel, time: int, labels: Sequence[str]) -> dict[str,
             "output_scores": "float32 (batch, n_labels) cosine similarity to each label (argmax = prediction)"
             if labels else "", "labels": json.dumps(list(labels)), "architecture": model.config.arch,
             "text_encoder": model.config.text_encoder}
+
+
+def padding_rule(model: ImuTextModel, time: int) -> str:
+    """How to feed a recording shorter than a window: the graph has no valid_len input, so it reads every
+    sample it is given as signal (the Python model masks padding with valid_len instead)."""
+    if dynamic_time(model) and model.config.masked_padding:
+        return (f"never pad: give a window shorter than {time} samples at its own length (the time axis is "
+                "dynamic); that equals the Python model's embedding of the padded window, whose padding it masks")
+    if dynamic_time(model):
+        return (f"this model was trained on short windows padded by repeating the recording: repeat a shorter "
+                f"window up to {time} samples, as in training, or give it at its own length (time axis dynamic)")
+    return (f"every window must hold {time} real samples: this graph has a fixed time axis and no valid_len "
+            "input, so padding would be read as signal")
 
 
 def dynamic_time(model: ImuTextModel) -> bool:
