@@ -3,21 +3,21 @@
 # one evaluation each (zero-shot where the model did not see the data set, probe full-shot on all five).
 #   motionfm pretrain --config configs/default.yaml --export-pack PACK      # the data, once
 #   bash benchmarks/cpu_equal_steps.sh PACK OUT [STEPS] [KEY] [VALUE_A] [VALUE_B]
-# Default: KEY=encoder, small vs small-sparse (issue 15 item 3), 600 steps x 64 windows, lr 1e-3, on the CPU.
+# Default: KEY=encoder, small vs small-sparse (issue 15 item 3), 600 steps x 64 windows, on the CPU schedule of
+# benchmarks/_cpu_config.sh (batch 64, lr 1e-3, 60 warm-up steps).
 # Any top-level config key works too, e.g. KEY=rotation so3 upright (issue 12 item 9); BASE=configs/sim-only.yaml
 # starts from another config, PACK=none reads the sources (cached simulation) instead of a pack, and
 # ENCODER=small-sparse sets the encoder when KEY is not encoder.
 set -euo pipefail
 pack=$1; out=$2; steps=${3:-600}; key=${4:-encoder}; a=${5:-small}; b=${6:-small-sparse}; base=${BASE:-configs/default.yaml}
 datasets=uci-har,dsads,usc-had,utd-mhad,wharf
+. "$(dirname "$0")/_cpu_config.sh"
 for value in "$a" "$b"; do
     run="$out/$key-$value"; cfg="$out/$key-$value.yaml"
     mkdir -p "$out"
-    sed "s#^out_dir:.*#out_dir: $run#; s#^batch_size:.*#batch_size: 64#; s#^lr:.*#lr: 0.001#; \
-         s#^warmup_steps:.*#warmup_steps: 60#; s#^checkpoint_every:.*#checkpoint_every: 200#; \
-         s#^device:.*#device: cpu#" "$base" > "$cfg"
-    if [ "$key" = encoder ]; then sed -i "s#encoder: [a-z-]*#encoder: $value#" "$cfg"; else echo "$key: $value" >> "$cfg"; fi
-    if [ "$key" != encoder ] && [ -n "${ENCODER:-}" ]; then sed -i "s#encoder: [a-z-]*#encoder: $ENCODER#" "$cfg"; fi
+    if [ "$key" = encoder ]; then enc=$value; else enc=${ENCODER:-}; fi
+    cpu_config "$base" "$enc" | sed "s#^out_dir:.*#out_dir: $run#" > "$cfg"
+    if [ "$key" != encoder ]; then echo "$key: $value" >> "$cfg"; fi
     if [ "$pack" != none ]; then echo "data_pack: $pack" >> "$cfg"; fi
     /usr/bin/time -f "$key=$value pretrain wall %e s" motionfm pretrain --config "$cfg" --steps "$steps" --resume
 done

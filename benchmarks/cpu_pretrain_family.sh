@@ -18,10 +18,6 @@ export FAMILY=${FAMILY:-/tmp/lodo-family-cpu-$encoder-$steps}
 export OUT=${OUT:-docs/eval/lodo}
 cfg=$(mktemp --suffix=.yaml)
 trap 'rm -f "$cfg"' EXIT
-sed "s#^batch_size:.*#batch_size: 64#; s#^lr:.*#lr: 0.001#; s#^warmup_steps:.*#warmup_steps: 60#; \
-     s#^checkpoint_every:.*#checkpoint_every: 250#; s#^device:.*#device: cpu#; s#^amp:.*#amp: false#; \
-     s#encoder: [a-z-]*#encoder: $encoder#" configs/default.yaml > "$cfg"
-for want in "^batch_size: 64$" "^lr: 0.001$" "^warmup_steps: 60$" "^device: cpu$" "^amp: false$" " encoder: $encoder,"; do
-    grep -q "$want" "$cfg" || { echo "configs/default.yaml changed: could not set '$want' (see $0)" >&2; exit 2; }
-done
+. "$(dirname "$0")/_cpu_config.sh"
+cpu_config configs/default.yaml "$encoder" > "$cfg"
 CONFIG=$cfg STEPS=$steps bash "$(dirname "$0")/gpu_pretrain_family.sh"
