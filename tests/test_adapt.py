@@ -136,23 +136,37 @@ def _encoder_and_bn(net):
     return bn, {k: v.clone() for k, v in net.state_dict().items() if "running" in k}
 
 
-def test_fine_tune_starts_from_the_probe_freezes_batchnorm_and_respects_min_steps():
-    """LP-FT on synthetic classes: the head starts trained (the probe), BatchNorm statistics stay those of
-    pre-training, and early stopping (patience 1) cannot end the run before min_steps."""
+@pytest.mark.parametrize("layers", ["last", "blocks"])
+def test_fine_tune_starts_from_the_probe_freezes_batchnorm_and_respects_min_steps(layers):
+    """LP-FT on synthetic classes: the head starts trained (the probe on ``layers``), BatchNorm statistics stay
+    those of pre-training, and early stopping (patience 1) cannot end the run before min_steps."""
     model = ImuTextModel(ModelConfig(encoder="small"))
     train, val = _synthetic(6, seed=0), _synthetic(4, seed=1)
     bn, stats = _encoder_and_bn(model)
     assert bn
     net = fine_tune(model, train, val, 3, FineTuneConfig(batch_size=6, min_steps=4, max_steps=4, patience=1,
-                                                         validate_every=1, lr_encoder=1e-2, lr_head=1e-2))
+                                                         validate_every=1, lr_encoder=1e-2, lr_head=1e-2), layers=layers)
     assert net.steps_run == 4  # patience 1 would have stopped at step 2 without min_steps
+    assert net.head.in_features == (model.encoder.every_block_dim if layers == "blocks" else model.encoder.out_dim)
     for k, v in stats.items():
         torch.testing.assert_close(net.encoder.state_dict()[k.removeprefix("encoder.")], v)
-    fresh = Classifier(ImuTextModel(ModelConfig(encoder="small")), 3)
+    fresh = Classifier(ImuTextModel(ModelConfig(encoder="small")), 3, layers)
     assert not torch.allclose(net.head.weight, fresh.head.weight)
     val_f1 = macro_f1(val.y, predict_logits(net, val).numpy())
-    probe = fit_probe(embed(model, train, projected=False), train.y, 3, embed(model, val, projected=False), val.y)
-    assert val_f1 >= macro_f1(val.y, probe.scores(embed(model, val, projected=False)))  # never below its LP start
+    feats = [embed(model, w, projected=False, layers=layers) for w in (train, val)]
+    probe = fit_probe(feats[0], train.y, 3, feats[1], val.y)
+    assert val_f1 >= macro_f1(val.y, probe.scores(feats[1]))  # never below its LP start
+
+
+def test_blocks_head_from_probe_gives_the_probe_on_windows():
+    """The blocks head reads every block's pooled output: from a probe on those features, the classifier's
+    log-probabilities on windows are the probe's."""
+    model = ImuTextModel(ModelConfig(encoder="small")).eval()
+    train, val = _synthetic(6, seed=0), _synthetic(4, seed=1)
+    f_train, f_val = (embed(model, w, projected=False, layers="blocks") for w in (train, val))
+    probe = fit_probe(f_train, train.y, 3, f_val, val.y)
+    net = Classifier(model, 3, "blocks").from_probe(probe).eval()
+    np.testing.assert_allclose(torch.log_softmax(predict_logits(net, val), 1).numpy(), probe.scores(f_val), rtol=1e-4, atol=1e-4)  # float32
 
 
 

@@ -123,7 +123,8 @@ class Probe:
         """(n, n_classes) log-probabilities of (n, d) features; -inf for classes absent from training."""
         f = self.scaler.transform(_numpy(features))
         out = np.full((len(f), self.n_classes), -np.inf)
-        log_p = self.model.predict_log_proba(f)
+        with np.errstate(divide="ignore"):  # a probability that underflows to 0 is log 0 = -inf: expected
+            log_p = self.model.predict_log_proba(f)
         out[:, self.model.classes_] = log_p
         return out
 
@@ -220,16 +221,19 @@ def fuse_features(embedding: np.ndarray, rocket: np.ndarray, reference: tuple[np
 
 class Classifier(nn.Module):
     """An encoder with a linear head on its raw features: (B, T, 22, 6), (B, 22) [, valid_len (B,),
-    channel_mask (B, 6)] -> (B, n_classes).
+    channel_mask (B, 6)] -> (B, n_classes). ``layers``: the features the head reads, as in
+    ImuTextModel.features ('last': the encoder output; 'blocks': every block's pooled output side by side).
 
     ``from_probe`` starts the head from a fitted probe (its standardisation folded into the weights), which is
     the LP step of LP-FT: fine-tuning starts from a trained classifier, never from an untrained one.
     """
 
-    def __init__(self, model: ImuTextModel, n_classes: int) -> None:
+    def __init__(self, model: ImuTextModel, n_classes: int, layers: str = "last") -> None:
         super().__init__()
         self.encoder = model.encoder
-        self.head = nn.Linear(model.encoder.out_dim, n_classes)
+        self.layers = model.layers_for(layers)
+        self.head = nn.Linear(model.encoder.every_block_dim if self.layers == "blocks" else model.encoder.out_dim,
+                              n_classes)
         self.steps_run = self.best_step = 0  # set by fine_tune: updates made, update of the kept weights
 
     def from_probe(self, probe: Probe) -> Classifier:
@@ -248,6 +252,8 @@ class Classifier(nn.Module):
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor, valid_len: torch.Tensor | None = None,
                 channel_mask: torch.Tensor | None = None) -> torch.Tensor:
+        if self.layers == "blocks":
+            return self.head(self.encoder(x, mask, valid_len, channel_mask, every_block=True))
         return self.head(self.encoder(x, mask, valid_len, channel_mask))
 
 
@@ -291,10 +297,11 @@ def _val_f1(net: nn.Module, val: CanonicalWindows) -> float:
 
 
 def fine_tune(model: ImuTextModel, train: CanonicalWindows, val: CanonicalWindows, n_classes: int,
-              config: FineTuneConfig | None = None, probe: Probe | None = None) -> Classifier:
+              config: FineTuneConfig | None = None, probe: Probe | None = None, layers: str = "last") -> Classifier:
     """LP-FT on labelled ``train`` windows; keeps the weights with the best macro-F1 on ``val``.
 
-    LP: the head starts from ``probe`` (fitted here on the frozen raw features when not given). FT: encoder and
+    LP: the head starts from ``probe`` (fitted here on the frozen raw features when not given; a given probe
+    must have been fitted on the same ``layers``, see Classifier) and reads those features. FT: encoder and
     head train together (AdamW, lr_encoder < lr_head) on class-balanced batches, BatchNorm statistics frozen,
     for max(min_steps, epochs worth of updates) capped at max_steps; after min_steps, ``patience`` validations
     without improvement stop it. The probe's own score is the first candidate, so the result is never untrained.
@@ -303,12 +310,12 @@ def fine_tune(model: ImuTextModel, train: CanonicalWindows, val: CanonicalWindow
     if train.y is None or val.y is None:
         raise ValueError("fine-tuning needs labelled windows: give y for the training and validation windows")
     torch.manual_seed(config.seed)
-    net = Classifier(copy.deepcopy(model), n_classes)
+    net = Classifier(copy.deepcopy(model), n_classes, layers)
     device = next(model.parameters()).device
     net.to(device)
     if probe is None:
-        probe = fit_probe(embed(model, train, projected=False), train.y, n_classes,
-                          embed(model, val, projected=False), val.y, seed=config.seed)
+        probe = fit_probe(embed(model, train, projected=False, layers=net.layers), train.y, n_classes,
+                          embed(model, val, projected=False, layers=net.layers), val.y, seed=config.seed)
     net.from_probe(probe)
     opt = torch.optim.AdamW([{"params": net.encoder.parameters(), "lr": config.lr_encoder},
                              {"params": net.head.parameters(), "lr": config.lr_head}],

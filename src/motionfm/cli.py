@@ -457,8 +457,8 @@ def evaluate(
                                 "text-mean or name"),
     acc_gravity: str = typer.Option("included", "--acc-gravity", help="included, or removed: every data set's "
                                     "gravity taken out as a phone's linear acceleration is (a test of that input)"),
-    probe_layers: str = typer.Option("blocks", "--probe-layers", help="features of the probe and fused rows (model "
-                                     "and random-init alike): blocks (every ST-GCN block pooled) or last"),
+    probe_layers: str = typer.Option("blocks", "--probe-layers", help="features of the probe, fused rows and LP-FT "
+                                     "head (model and random-init alike): blocks (every ST-GCN block pooled) or last"),
 ) -> None:
     """Score a model and its baselines with one protocol: results.json, results.md, confusion and few-shot PNGs."""
     from rich.progress import Progress

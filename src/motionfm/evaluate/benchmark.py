@@ -84,8 +84,9 @@ def was_seen(metadata: dict, dataset: str) -> bool:
 class EvalConfig:
     """What one run scores. ``fine_tune_settings`` limits LP-FT to some settings (a CPU schedule: full-shot);
     ``max_windows`` caps each split at that many windows, evenly spaced over the split (0: all);
-    ``probe_layers`` which encoder features the probe and the fused rows read, for the model and random-init
-    alike ('blocks': every ST-GCN block's pooled output side by side; encoders without blocks use 'last')."""
+    ``probe_layers`` which encoder features the probe, the fused rows and the LP-FT head read, for the model and
+    random-init alike ('blocks': every ST-GCN block's pooled output side by side; encoders without blocks use
+    'last')."""
 
     datasets: list[str]
     settings: list[str] = field(default_factory=lambda: list(SETTINGS))
@@ -101,7 +102,7 @@ class EvalConfig:
     probe_cs: tuple[float, ...] = PROBE_CS
     max_windows: int = 0
     acc_gravity: str = "included"  # 'removed': data sets as linear acceleration (har.load_dataset)
-    probe_layers: str = PROBE_LAYERS[0]  # probe and fused rows: 'blocks' (every block's pooled output) or 'last'
+    probe_layers: str = PROBE_LAYERS[0]  # probe, fused rows, LP-FT head: 'blocks' (every block's pooled output) or 'last'
 
     def describe(self) -> dict:
         """The settings a table ran with (JSON-ready), with the protocol version."""
@@ -292,15 +293,18 @@ class Evaluator:
 
     def _fine_tune(self, task: Task, chosen_windows: CanonicalWindows, val: CanonicalWindows,
                    test: CanonicalWindows, chosen: np.ndarray, n_classes: int) -> tuple[np.ndarray, dict]:
-        """LP-FT; the LP head comes from the network's cached raw features (each random encoder's too)."""
+        """LP-FT; the LP head comes from the network's cached raw features (each random encoder's too) and reads
+        the probe's layers."""
         ft = FineTuneConfig(**{**self.config.finetune.__dict__, "seed": task.seed})
         ours = task.model == self.name
         net = self.model if ours else self.random_init(task.seed)
-        f_train, f_val, _ = self.features(task.dataset, "motionfm" if ours else "random-init", task.seed)
+        f_train, f_val, _ = self.features(task.dataset, "motionfm" if ours else "random-init", task.seed,
+                                          self.probe_layers)
         probe = fit_probe(f_train[chosen], chosen_windows.y, n_classes, f_val, val.y, self.config.probe_cs,
                           seed=task.seed)
-        clf = fine_tune(net, chosen_windows, val, n_classes, ft, probe=probe)
-        return predict_logits(clf, test).numpy(), {"steps": clf.steps_run, "best_step": clf.best_step}
+        clf = fine_tune(net, chosen_windows, val, n_classes, ft, probe=probe, layers=self.probe_layers)
+        return predict_logits(clf, test).numpy(), {"steps": clf.steps_run, "best_step": clf.best_step,
+                                                   "layers": self.probe_layers}
 
     def _record(self, task: Task, y: np.ndarray, scores: np.ndarray, extra: dict | None = None) -> dict:
         uses_model = task.model in (self.name, f"{self.name}+minirocket")
