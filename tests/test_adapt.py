@@ -144,8 +144,9 @@ def test_fine_tune_starts_from_the_probe_freezes_batchnorm_and_respects_min_step
     train, val = _synthetic(6, seed=0), _synthetic(4, seed=1)
     bn, stats = _encoder_and_bn(model)
     assert bn
-    net = fine_tune(model, train, val, 3, FineTuneConfig(batch_size=6, min_steps=4, max_steps=4, patience=1,
-                                                         validate_every=1, lr_encoder=1e-2, lr_head=1e-2), layers=layers)
+    ft = FineTuneConfig(batch_size=6, min_steps=4, max_steps=4, patience=1, validate_every=1, lr_encoder=1e-2,
+                        lr_head=1e-2)
+    net = fine_tune(model, train, val, 3, ft, layers=layers)
     assert net.steps_run == 4  # patience 1 would have stopped at step 2 without min_steps
     assert net.head.in_features == (model.encoder.every_block_dim if layers == "blocks" else model.encoder.out_dim)
     for k, v in stats.items():
@@ -166,7 +167,8 @@ def test_blocks_head_from_probe_gives_the_probe_on_windows():
     f_train, f_val = (embed(model, w, projected=False, layers="blocks") for w in (train, val))
     probe = fit_probe(f_train, train.y, 3, f_val, val.y)
     net = Classifier(model, 3, "blocks").from_probe(probe).eval()
-    np.testing.assert_allclose(torch.log_softmax(predict_logits(net, val), 1).numpy(), probe.scores(f_val), rtol=1e-4, atol=1e-4)  # float32
+    np.testing.assert_allclose(torch.log_softmax(predict_logits(net, val), 1).numpy(), probe.scores(f_val),
+                               rtol=1e-4, atol=1e-4)  # float32
 
 
 

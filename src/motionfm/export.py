@@ -1,9 +1,10 @@
 """Export the IMU side of a model to ONNX and check it against PyTorch with onnxruntime.
 
 The file states its input contract in its metadata (read with onnx.load(path).metadata_props): rate, window
-length, units, how to feed a short recording (``padding``: the graph has no valid_len input), channel and joint order, the meaning of the joint mask and of the channel mask (format 2: which
-channels were measured, so acc-only input reaches a model trained with gyro dropout as such). With labels it also holds their embedding matrix and a
-second output 'scores' (cosine similarity per label), so a phone can run zero-shot without Python.
+length, units, how to feed a short recording (``padding``: the graph has no valid_len input), channel and joint
+order, the meaning of the joint mask and of the channel mask (format 2: which channels were measured, so
+acc-only input reaches a model trained with gyro dropout as such). With labels it also holds their embedding
+matrix and a second output 'scores' (cosine similarity per label), so a phone can run zero-shot without Python.
 """
 
 from __future__ import annotations
