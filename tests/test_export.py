@@ -96,8 +96,35 @@ def test_export_bad_options(tmp_path, args, message):
     assert result.exit_code == 2 and message in result.output and result.output.count("\n") == 1, result.output
 
 
+def _random_stgcn(encoder: str):
+    """A masked-padding ST-GCN model with random weights and BatchNorm statistics (so the input norm's shift
+    is not zero and masking before it matters)."""
+    import torch
+
+    from motionfm.models import ModelConfig, create_model
+
+    torch.manual_seed(0)
+    model = create_model(ModelConfig(encoder=encoder, embed_dim=64)).eval()
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+                m.running_mean.normal_(0, 0.5), m.running_var.uniform_(0.5, 2.0)
+    return model
+
+
+@pytest.mark.parametrize("encoder", ["small", "small-sparse"])
+def test_onnx_matches_pytorch_for_both_graph_modes(tmp_path, encoder):
+    """The present-joints encoder exports through its dense form (static shapes): onnxruntime gives PyTorch's
+    node-list embedding for other batch sizes, lengths and masks than exported with."""
+    model = _random_stgcn(encoder)
+    path = export_onnx(model, tmp_path / f"{encoder}.onnx")
+    for batch, time in ((5, 160), (1, 200)):
+        assert check_onnx(model, path, batch=batch, time=time) < 1e-4
+
+
 @pytest.mark.parametrize("valid", [60, 137])
-def test_onnx_short_window_at_its_own_length_equals_masked_padding(tmp_path, valid):
+@pytest.mark.parametrize("encoder", ["tiny", "small-sparse"])
+def test_onnx_short_window_at_its_own_length_equals_masked_padding(tmp_path, valid, encoder):
     """The contract's padding rule holds: the graph (no valid_len input) given only a window's real samples
     gives the embedding PyTorch computes for the padded window with valid_len (a masked-padding model)."""
     import numpy as np
@@ -105,11 +132,9 @@ def test_onnx_short_window_at_its_own_length_equals_masked_padding(tmp_path, val
     import torch
 
     from motionfm.export import read_contract
-    from motionfm.models import create_model
 
-    torch.manual_seed(0)
-    model = create_model("stgcn-tiny").eval()
-    assert model.config.masked_padding
+    model = _random_stgcn(encoder)
+    assert model.encoder.config.masked_padding
     path = export_onnx(model, tmp_path / "s.onnx")
     assert "never pad" in read_contract(path)["padding"]
     x = torch.randn(2, 200, 22, 6) * 3

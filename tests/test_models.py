@@ -168,6 +168,28 @@ def test_present_joints_match_full_graph_restricted_to_them():
     torch.testing.assert_close(sparse(x, mask)[1], sparse(x[1:], mask[1:])[0], atol=1e-6, rtol=1e-5)
 
 
+@pytest.mark.parametrize("hops", [0, 1, 2])
+@pytest.mark.parametrize("every_block", [False, True])
+def test_present_joints_dense_form_for_export_equals_the_node_list(hops, every_block):
+    """ONNX export runs graph='present' on all 22 joints with each window's adjacency limited to its nodes
+    (static shapes): the same features as the node list, with padding, a window without sensors and mixed
+    masks in one batch."""
+    from unittest import mock
+
+    sparse = _random_model("tiny")
+    sparse.config = stgcn_config("tiny", graph="present", hops=hops)
+    sparse.eval()
+    x = torch.randn(4, 64, 22, 6)
+    mask = torch.zeros(4, 22, dtype=torch.bool)
+    mask[0, 17] = mask[1, [0, 13]] = mask[2, [3, 7, 21]] = True  # window 3: no sensor
+    valid = torch.tensor([64, 40, 9, 64])
+    with torch.no_grad():
+        nodes = sparse(x, mask, valid, every_block=every_block)
+        with mock.patch("torch.onnx.is_in_onnx_export", return_value=True):
+            dense = sparse(x, mask, valid, every_block=every_block)
+    torch.testing.assert_close(dense, nodes, atol=1e-5, rtol=1e-4)
+
+
 def test_present_joints_cost_follows_sensors_not_skeleton():
     # one sensor: the absent joints are never computed, so garbage there cannot matter even before masking
     sparse = _random_model("tiny")

@@ -76,7 +76,7 @@ def contract(model: ImuTextModel, time: int, labels: Sequence[str]) -> dict[str,
 def padding_rule(model: ImuTextModel, time: int) -> str:
     """How to feed a recording shorter than a window: the graph has no valid_len input, so it reads every
     sample it is given as signal (the Python model masks padding with valid_len instead)."""
-    if dynamic_time(model) and model.config.masked_padding:
+    if dynamic_time(model) and model.encoder.config.masked_padding:  # the encoder's (overrides applied)
         return (f"never pad: give a window shorter than {time} samples at its own length (the time axis is "
                 "dynamic); that equals the Python model's embedding of the padded window, whose padding it masks")
     if dynamic_time(model):

@@ -116,7 +116,7 @@ class GraphConv(nn.Module):
         self.conv = nn.Conv2d(cin, cout * k, kernel_size=1)  # output channel k * cout + c belongs to slice k
 
     def forward(self, x: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
-        """Node-major x (B*V, Ci, T), a (K, V, V) -> (B*V, Co, T).
+        """Node-major x (B*V, Ci, T), a (K, V, V), or one adjacency per window (B, K, V, V) -> (B*V, Co, T).
 
         Joints are aggregated first, on the Ci input channels (fewer than K x Co), by one batched matmul
         over the joint axis whose output is already laid out (B, W, K, Ci, T); one 1x1 conv then mixes
@@ -124,14 +124,14 @@ class GraphConv(nn.Module):
         maths as einsum('bkctv,kvw->bctw', conv(x), a) in (B, C, T, V) layout.
         """
         n, ci, t = x.shape
-        k, v = self.k, a.shape[1]
-        rows = a.permute(2, 0, 1).reshape(v * k, v)  # row (w, k) = A_k[:, w]
+        k, v = self.k, a.shape[-1]
+        rows = a.transpose(-1, -3).transpose(-1, -2).reshape(*a.shape[:-3], v * k, v)  # row (w, k) = A_k[:, w]
         z = torch.matmul(rows, x.view(n // v, v, ci * t)).view(n, k * ci, t)
         weight = self.conv.weight.view(k, -1, ci).permute(1, 0, 2).reshape(-1, k * ci)  # (Co, K*Ci)
-        bias = a.sum(dim=1).T @ self.conv.bias.view(k, -1)  # (W, Co)
+        bias = a.sum(dim=-2).transpose(-1, -2) @ self.conv.bias.view(k, -1)  # ([B,] W, Co)
         # conv1d is the fast kernel on CPU; the ONNX exporter needs a kernel of static shape, matmul is the same
         y = torch.matmul(weight, z) if torch.onnx.is_in_onnx_export() else F.conv1d(z, weight[..., None])
-        return (y.view(n // v, v, -1, t) + bias[:, :, None]).view(n, -1, t)
+        return (y.view(n // v, v, -1, t) + bias[..., None]).view(n, -1, t)
 
     def forward_nodes(self, x: torch.Tensor, edges: Edges) -> torch.Tensor:
         """x (N, Ci, T) node features -> (N, Co, T): self term plus the messages along the edges."""
@@ -237,6 +237,8 @@ class STGCN(nn.Module):
         if absent is not None:
             x = x + (absent[:, None, :] * getattr(self, MISSING))[..., None]
         x = x * keep[:, :, None, None]
+        if self.config.graph == "present" and torch.onnx.is_in_onnx_export():  # static shapes for the exporter
+            return self._forward_present_dense(x, keep != 0, lengths, every_block)
         if self.config.graph == "present":
             return self._forward_present(x, keep != 0, lengths, every_block)
         x = x.reshape(b * v, c, t)  # node-major: (B, V, C, T) in memory (a view; reshape for torch.compile's strides)
@@ -256,12 +258,7 @@ class STGCN(nn.Module):
         x (B, V, C, T) normalised input, keep (B, V) bool, lengths (B,) valid steps or None -> (B, out_dim)
         (every_block: (B, every_block_dim)).
         """
-        linked = (self.adjacency.sum(0) > 0).to(x.dtype)
-        nodes = keep
-        for _ in range(self.config.hops):
-            nodes = nodes | ((nodes.to(x.dtype) @ linked) > 0)
-        nodes = nodes.clone()
-        nodes[~nodes.any(1), 0] = True  # a window without sensors still gets one (all-zero) node
+        nodes = self._nodes(keep, x.dtype)
         sample, joint = nodes.nonzero(as_tuple=True)
         index = torch.full(nodes.shape, -1, dtype=torch.long, device=x.device)
         index[sample, joint] = torch.arange(len(sample), device=x.device)
@@ -278,6 +275,35 @@ class STGCN(nn.Module):
             node_len = None if node_len is None else downsampled(node_len, block.stride)
             if every_block or i == len(self.blocks) - 1:
                 pooled.append(_pool_nodes(h, node_len, sample, nodes))
+        return torch.cat(pooled, dim=1) if every_block else pooled[0]
+
+
+    def _nodes(self, keep: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+        """(B, V) bool: the present joints and their ``hops``-hop neighbourhood; a window without sensors gets
+        the pelvis as its one (all-zero) node."""
+        linked = (self.adjacency.sum(0) > 0).to(dtype)
+        nodes = keep
+        for _ in range(self.config.hops):
+            nodes = nodes | ((nodes.to(dtype) @ linked) > 0)
+        return torch.cat([nodes[:, :1] | ~nodes.any(1, keepdim=True), nodes[:, 1:]], dim=1)
+
+    def _forward_present_dense(self, x: torch.Tensor, keep: torch.Tensor, lengths: torch.Tensor | None = None,
+                               every_block: bool = False) -> torch.Tensor:
+        """_forward_present's maths on all 22 joints with static shapes (for ONNX export): each window's
+        adjacency keeps only the edges between its nodes, so the other joints, computed but never linked to a
+        node, do not reach the nodes' features, and pooling averages over the nodes alone."""
+        b, v, c, t = x.shape
+        nodes = self._nodes(keep, x.dtype).to(x.dtype)  # (B, V)
+        link = nodes[:, None, :, None] * nodes[:, None, None, :]  # (B, 1, V, V): both ends are nodes
+        h = x.reshape(b * v, c, t)
+        node_len = None if lengths is None else lengths.repeat_interleave(v)
+        pooled = []
+        for i, (block, importance) in enumerate(zip(self.blocks, self.edge_importance)):
+            h = block(h, (self.adjacency * importance)[None] * link, node_len)
+            node_len = None if node_len is None else downsampled(node_len, block.stride)
+            if every_block or i == len(self.blocks) - 1:
+                per_joint = h.mean(dim=2) if node_len is None else masked_time_mean(h, node_len)  # (B*V, C)
+                pooled.append((per_joint.view(b, v, -1) * nodes[..., None]).sum(1) / nodes.sum(1, keepdim=True))
         return torch.cat(pooled, dim=1) if every_block else pooled[0]
 
 
