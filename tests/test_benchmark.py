@@ -246,6 +246,28 @@ def test_resume_refuses_results_of_other_data(tmp_path, saved, config, ok):
             run(evaluator, [], tmp_path, resume=True)
 
 
+@pytest.mark.parametrize("head,probe_layers,ok", [
+    (None, "blocks", False),  # LP-FT from before its head read probe_layers: the last layer
+    (None, "last", True), ("blocks", "blocks", True), ("blocks", "last", False)])
+def test_resume_refuses_lp_ft_rows_of_another_head(tmp_path, head, probe_layers, ok):
+    import json
+    from types import SimpleNamespace
+
+    from motionfm.evaluate.benchmark import EvalConfig, run
+
+    record = {"dataset": "uci-har", "model": "m", "adaptation": "fine-tune", "setting": "full-shot", "k": None,
+              "seed": 0, **({"layers": head} if head else {})}
+    probe = {**record, "adaptation": "probe", "layers": probe_layers}  # probe rows agree in every case
+    (tmp_path / "results.json").write_text(json.dumps({"settings": {"protocol": 2, "probe_layers": probe_layers},
+                                                       "records": [record, probe]}))
+    evaluator = SimpleNamespace(config=EvalConfig(["uci-har"], probe_layers=probe_layers))
+    if ok:
+        assert len(run(evaluator, [], tmp_path, resume=True)) == 2
+    else:
+        with pytest.raises(ValueError, match="LP-FT rows whose head read"):
+            run(evaluator, [], tmp_path, resume=True)
+
+
 @pytest.mark.parametrize("informative,weights", [("embedding", (2.0, 4.0)), ("rocket", (0.0, 0.1, 0.25))])
 def test_fusion_weight_is_chosen_on_validation(informative, weights):
     """Fused rows weigh the embedding block by validation macro-F1: an informative embedding beside noise

@@ -252,7 +252,7 @@ class Classifier(nn.Module):
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor, valid_len: torch.Tensor | None = None,
                 channel_mask: torch.Tensor | None = None) -> torch.Tensor:
-        if self.layers == "blocks":
+        if getattr(self, "layers", "last") == "blocks":  # pickles from before layers existed read the last
             return self.head(self.encoder(x, mask, valid_len, channel_mask, every_block=True))
         return self.head(self.encoder(x, mask, valid_len, channel_mask))
 

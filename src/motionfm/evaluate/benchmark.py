@@ -374,6 +374,11 @@ def _check_same_data(saved: dict | list, config: EvalConfig) -> None:
         if before and before.get(key, default) != now[key]:
             raise ValueError(f"results.json was computed with {key}={before.get(key, default)!r}, this run has "
                              f"{now[key]!r}; use another --out folder or drop --resume")
+    # LP-FT heads read the last layer until they read probe_layers (such records carry no 'layers')
+    heads = {r.get("layers", "last") for r in _records(saved) if r.get("adaptation") == "fine-tune"}
+    if heads - {now["probe_layers"]}:
+        raise ValueError(f"results.json holds LP-FT rows whose head read {sorted(heads)}, this run's reads "
+                         f"{now['probe_layers']!r}; use another --out folder or drop --resume")
 
 
 def _records(saved: dict | list) -> list[dict]:
