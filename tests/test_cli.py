@@ -373,13 +373,14 @@ def test_cli_limits_openmp_spinning_unless_the_user_chose(given, expected):
     assert env["GOMP_SPINCOUNT"] == expected
 
 
-def test_console_entry_sets_the_spin_limit_before_torch(tmp_path):
+def test_console_entry_sets_the_spin_limit_before_torch():
+    import os
     import subprocess
     import sys
 
     code = ("import os, sys; from motionfm import cli; sys.argv = ['motionfm', '--help']\n"
             "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
             "print(os.environ.get('GOMP_SPINCOUNT'), 'torch' in sys.modules)")
-    env = {k: v for k, v in __import__("os").environ.items() if k != "GOMP_SPINCOUNT"}
+    env = {k: v for k, v in os.environ.items() if k != "GOMP_SPINCOUNT"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
     assert out.split()[-2:] == ["10000", "False"]

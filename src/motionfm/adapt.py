@@ -54,8 +54,7 @@ def embed(model: ImuTextModel, windows: CanonicalWindows, batch_size: int = 256,
         for s in _batches(len(windows), batch_size):
             inputs = model_inputs(windows, s, device)
             out.append((model.embed_imu(*inputs) if projected else model.features(*inputs, layers=layers)).cpu())
-    dim = model.config.embed_dim if projected else \
-        (model.encoder.every_block_dim if layers == "blocks" else model.encoder.out_dim)
+    dim = model.config.embed_dim if projected else model.feature_dim(layers)
     return torch.cat(out).clone() if out else torch.zeros(0, dim)
 
 
@@ -232,8 +231,7 @@ class Classifier(nn.Module):
         super().__init__()
         self.encoder = model.encoder
         self.layers = model.layers_for(layers)
-        self.head = nn.Linear(model.encoder.every_block_dim if self.layers == "blocks" else model.encoder.out_dim,
-                              n_classes)
+        self.head = nn.Linear(model.feature_dim(self.layers), n_classes)
         self.steps_run = self.best_step = 0  # set by fine_tune: updates made, update of the kept weights
 
     def from_probe(self, probe: Probe) -> Classifier:

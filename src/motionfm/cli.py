@@ -731,14 +731,14 @@ def pretrain_family(
     console.print(f"family in {out_dir}: {', '.join(f'{k} {v}' for k, v in statuses.items())}")
 
 
-OPENMP_SPINCOUNT = "10000"  # GOMP_SPINCOUNT unless the user set one (benchmarks/bench_openmp_spin.sh)
+OPENMP_SPINCOUNT = "10000"  # GOMP_SPINCOUNT unless the user set one (benchmarks/bench_openmp_spin.py)
 
 
 def limit_openmp_spinning(environ: dict | None = None) -> None:
     """Set GOMP_SPINCOUNT (libgomp, torch's OpenMP on Linux) to OPENMP_SPINCOUNT where it is unset; before
     torch is imported. Idle OpenMP threads then spin ~10k iterations instead of libgomp's default 300k before
-    sleeping: on a 2-core CPU two motionfm jobs at once trained at 23 windows/s each by default, 128 with this
-    (5.5x), while one job alone kept 0.97x of its speed (benchmarks/README.md)."""
+    sleeping: on a 2-core CPU two motionfm jobs at once trained at 30 windows/s each by default, 126 with this
+    (4.25x), while one job alone kept its speed (1.00x; benchmarks/bench_openmp_spin.py, benchmarks/README.md)."""
     import os
 
     env = os.environ if environ is None else environ

@@ -102,7 +102,7 @@ class EvalConfig:
     probe_cs: tuple[float, ...] = PROBE_CS
     max_windows: int = 0
     acc_gravity: str = "included"  # 'removed': data sets as linear acceleration (har.load_dataset)
-    probe_layers: str = PROBE_LAYERS[0]  # probe, fused rows, LP-FT head: 'blocks' (every block's pooled output) or 'last'
+    probe_layers: str = PROBE_LAYERS[0]  # probe, fused rows, LP-FT head: 'blocks' (every block pooled) or 'last'
 
     def describe(self) -> dict:
         """The settings a table ran with (JSON-ready), with the protocol version."""
@@ -207,7 +207,7 @@ class Evaluator:
 
     @property
     def probe_layers(self) -> str:
-        """The features the probe and fused rows read (the config's, as this model gives them)."""
+        """The features the probe, the fused rows and the LP-FT head read (the config's, as this model gives them)."""
         return self.config.probe_layers
 
     def data(self, name: str):

@@ -77,6 +77,10 @@ class ImuTextModel(nn.Module):
             raise ValueError(f"unknown layers {layers!r}; use {' or '.join(repr(v) for v in LAYERS)}")
         return layers if self.has_blocks else "last"
 
+    def feature_dim(self, layers: str = "last") -> int:
+        """Width of ``features(..., layers=layers)``: encoder.out_dim, or encoder.every_block_dim for 'blocks'."""
+        return self.encoder.every_block_dim if self.layers_for(layers) == "blocks" else self.encoder.out_dim
+
     def features(self, x: torch.Tensor, mask: torch.Tensor | None = None, valid_len: torch.Tensor | None = None,
                  channel_mask: torch.Tensor | None = None, layers: str = "last") -> torch.Tensor:
         """Encoder output before projection, (B, out_dim); ``layers='blocks'``: every block's pooled output side

@@ -302,16 +302,20 @@ class STGCN(nn.Module):
             h = block(h, (self.adjacency * importance)[None] * link, node_len)
             node_len = None if node_len is None else downsampled(node_len, block.stride)
             if every_block or i == len(self.blocks) - 1:
-                per_joint = h.mean(dim=2) if node_len is None else masked_time_mean(h, node_len)  # (B*V, C)
-                pooled.append((per_joint.view(b, v, -1) * nodes[..., None]).sum(1) / nodes.sum(1, keepdim=True))
+                pooled.append(_pool_joints(h, node_len, b, v, nodes))
         return torch.cat(pooled, dim=1) if every_block else pooled[0]
 
 
-def _pool_joints(x: torch.Tensor, node_len: torch.Tensor | None, b: int, v: int) -> torch.Tensor:
-    """Node-major block output (B*V, C, T) -> (B, C): mean over (valid) time, then over the V joints."""
-    if node_len is None:
+def _pool_joints(x: torch.Tensor, node_len: torch.Tensor | None, b: int, v: int,
+                 nodes: torch.Tensor | None = None) -> torch.Tensor:
+    """Node-major block output (B*V, C, T) -> (B, C): mean over (valid) time, then over the V joints, or over
+    the joints marked by ``nodes`` (B, V) 0/1 when given."""
+    if node_len is None and nodes is None:
         return x.reshape(b, v, x.shape[1], -1).mean(dim=(1, 3))
-    return masked_time_mean(x, node_len).reshape(b, v, -1).mean(dim=1)
+    per_joint = (x.mean(dim=2) if node_len is None else masked_time_mean(x, node_len)).reshape(b, v, -1)
+    if nodes is None:
+        return per_joint.mean(dim=1)
+    return (per_joint * nodes[..., None]).sum(1) / nodes.sum(1, keepdim=True)
 
 
 def _pool_nodes(h: torch.Tensor, node_len: torch.Tensor | None, sample: torch.Tensor, nodes: torch.Tensor
