@@ -28,7 +28,7 @@ def test_smpl_reordering_is_a_permutation():
     ("lower-back", "lower_back"), ("chest", "chest"), ("torso", "chest"), ("head", "neck"),
     ("left_thigh", "left_thigh"), ("thigh", "right_thigh"), ("right_pocket", "right_thigh"),
     ("pocket", "right_thigh"), ("left_knee", "left_shank"), ("right_shin", "right_shank"),
-    ("left_ankle", "left_foot"), ("shoe", "right_foot"), ("left_upper_arm", "left_upper_arm"),
+    ("left_ankle", "left_shank"), ("ankle", "right_shank"), ("right_foot", "right_foot"), ("shoe", "right_foot"), ("left_upper_arm", "left_upper_arm"),
     ("arm", "right_upper_arm"), ("right_forearm", "right_forearm"),
 ])
 def test_placements_name_the_segment_the_sensor_rides_on(name, segment):

@@ -72,8 +72,10 @@ PLACEMENTS.update({
     "left_knee": "left_knee", "right_knee": "right_knee", "knee": "right_knee",
     "left_shin": "left_knee", "right_shin": "right_knee", "shin": "right_knee",
     "left_shank": "left_knee", "right_shank": "right_knee", "shank": "right_knee",
+    # an ankle strap sits above the malleolus, on the shank: the foot turns below it (unlike the joint slot
+    # 'left_ankle', which rides on the foot; a sensor on the foot is 'foot' or 'shoe')
+    "left_ankle": "left_knee", "right_ankle": "right_knee", "ankle": "right_knee",
     # feet
-    "left_ankle": "left_ankle", "right_ankle": "right_ankle", "ankle": "right_ankle",
     "left_foot": "left_foot", "right_foot": "right_foot", "foot": "right_foot",
     "left_shoe": "left_foot", "right_shoe": "right_foot", "shoe": "right_foot",
     # arms
