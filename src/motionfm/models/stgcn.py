@@ -6,8 +6,9 @@ graph conv (K=3 'spatial' partition, A D^-1) + temporal conv, learnable edge imp
 global average pooling over time and joints.
 
 Two ways through the same weights: ``graph='full'`` computes all 22 joints (the published maths; tensors
-stay (B, C, T, V) and the graph convolution is one matmul over the joint axis plus one 1x1 conv), ``graph='present'`` computes only the present joints and their ``hops``-hop neighbourhood as
-a flat list of nodes (cheaper by design; a different function of the same parameters).
+stay (B, C, T, V) and the graph convolution is one matmul over the joint axis plus one 1x1 conv),
+``graph='present'`` computes only the present joints and their ``hops``-hop neighbourhood as a flat list of
+nodes (cheaper by design; a different function of the same parameters).
 
 Both take ``valid_len`` (padding carries no signal) and ``channel_mask`` (absent channels, e.g. no gyroscope,
 get the learned ``channel_missing`` values after the input norm); see ``presence`` for the design.
