@@ -391,3 +391,9 @@ def test_console_entry_sets_the_spin_limit_before_torch():
     env = {k: v for k, v in os.environ.items() if k != "GOMP_SPINCOUNT"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
     assert out.split()[-2:] == ["10000", "False"]
+
+
+def test_classify_without_placement_says_what_it_assumed(tmp_path):
+    result = runner.invoke(app, ["classify", str(_recording(tmp_path, lambda d: d.drop(columns=["az"])))])
+    assert result.exit_code == 2 and "no --placement given: reading the recording as a watch on the left wrist" \
+        in result.output and "az not found" in result.output, result.output

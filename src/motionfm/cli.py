@@ -254,7 +254,8 @@ def classify(
     recording: Path = typer.Argument(..., help="CSV (.csv, .csv.gz, .tsv) or Parquet recording: time, ax, ay, az"
                                                "[, gx, gy, gz]; common column names are recognised"),
     labels: str = typer.Option(DEFAULT_LABELS, "--labels", help="comma-separated activity names (any words)"),
-    placement: list[str] = typer.Option(["left_wrist"], "--placement", help="where the sensor was worn, e.g. "
+    placement: list[str] = typer.Option(None, "--placement", help="where the sensor was worn (default left_wrist, "
+                                        "with a warning), e.g. "
                                         "waist, left_wrist, right_pocket, chest; several sensors in one file: "
                                         "repeat as SITE=ax,ay,az[,gx,gy,gz] (its columns), e.g. --placement "
                                         "right_ankle=a1,a2,a3 --placement lower_back=b1,b2,b3"),
@@ -299,6 +300,10 @@ def classify(
     _writable(plot, "--plot")
     fmt = _recording_format(time_col, acc_cols, gyro_cols, acc_units, gyro_units, fps)
     fmt.acc_gravity, fmt.time_unit = acc_gravity, time_unit
+    if not placement:
+        warn("no --placement given: reading the recording as a watch on the left wrist (left_wrist); say where the "
+             "sensor was worn, e.g. --placement waist, as the labels depend on it")
+        placement = ["left_wrist"]
     sensors = _sensors(placement, acc_cols, gyro_cols)
     try:
         check_window(window, stride)
