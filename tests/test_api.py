@@ -248,6 +248,8 @@ def test_a_gyroscope_in_deg_s_is_refused_and_rad_s_passes_quietly(uci):
     (lambda x: _set(x, (0, 5, 0), 2e4), {}, "2e\\+04 m/s\\^2, beyond any sensor"),
     (lambda x: np.concatenate([x[..., :2], np.full_like(x[..., 2:3], 9.8), x[..., 3:]], -1), {}, "az = 9.8 m/s"),
     (lambda x: np.stack([x, x], 2), {"placement": ["waist", "hip"]}, "'waist' and 'hip' are both the pelvis"),
+    (lambda x: np.stack([x, np.concatenate([x[..., :3], 0 * x[..., 3:]], -1)], 2),
+     {"placement": ["waist", "chest"]}, "the spine3 data have no gyroscope"),
 ])
 def test_input_no_working_sensor_gives_is_refused(uci, change, kwargs, message):
     x = uci[3][:32]
@@ -260,3 +262,11 @@ def _set(x, index, value):
     x = x.copy()
     x[index] = value
     return x
+
+
+def test_zero_padded_frames_are_not_read_as_clipping_or_a_stuck_axis(uci):
+    x = uci[3][:40].copy()
+    x[::5, -20:] = 0.0  # the last second of every fifth window padded with zeros
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        to_canonical(x, fps=20.0, placement="waist", acc_gravity="included")

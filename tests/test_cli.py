@@ -104,7 +104,7 @@ def _recording(tmp_path, change=None, rows=1500):
     (["--window", "0.01"], None, "too short"),
     (["--fps", "50"], None, "give one of them"),
     (["--time-unit", "fortnight"], None, "unknown time unit"),
-    ([], lambda d: d.assign(ay=0.0), "a dead or stuck axis"),
+    ([], lambda d: d.assign(ay=0.0, ax=4 * d.ax), "a dead or stuck axis"),
     ([], lambda d: d.assign(ax=d.ax.astype(object).where(d.index % 2 == 1, "ERR")), "which is not a number"),
     (["--model", "/nonexistent"], None, "no model at"),
     (["--placement", "waist", "--placement", "chest"], None, "one --placement per file"),

@@ -396,10 +396,10 @@ def test_a_dead_or_stuck_axis_is_refused(tmp_path, change, message):
 
 def test_clipping_and_interpolation_are_warned(tmp_path):
     df = make_recording()
-    df["ax"] = df.ax.clip(-0.2, 0.2)  # a +-0.2 g range: the 0.3 g swing is cut off
+    df["ax"] = (8 * df.ax).clip(-1.5, 1.5)  # a 2.4 g swing on a +-1.5 g sensor
     df.loc[df.index % 3 == 0, "ay"] = np.nan  # a third of the samples missing, one at a time
     rec = read_recording(write(df, tmp_path), "waist", RecordingFormat(acc_units="g"))
-    assert any(w.startswith("ax sits at its maximum (0.20 g)") for w in rec.warnings), rec.warnings
+    assert any(w.startswith("ax sits at its maximum (1.50 g)") for w in rec.warnings), rec.warnings
     assert any("column ay: 500 of 1500 samples (33.3 %) were missing and are interpolated" in w
                for w in rec.warnings), rec.warnings
 
@@ -423,6 +423,12 @@ def test_rate_and_time_unit(tmp_path):
     rec = read_recording(write(slow, tmp_path, "slow.csv"), "waist", RecordingFormat(acc_units="g"))
     assert rec.fps == pytest.approx(1000.0) and any("read as milliseconds" in w for w in rec.warnings)
     assert "sampled at 1 Hz" in _bad(slow, tmp_path, RecordingFormat(acc_units="g", time_unit="s"))
+    drifting = make_recording(seconds=60.0, fps=10.0 / 1.002)  # a 10 Hz clock running 0.2 % slow: kept
+    rec = read_recording(write(drifting, tmp_path, "ten.csv"), "waist", RecordingFormat(acc_units="g"))
+    assert rec.fps == pytest.approx(9.98, abs=0.01) and not any("Hz:" in w for w in rec.warnings)
+    low = read_recording(write(make_recording(seconds=60.0, fps=6.25), tmp_path, "low.csv"), "waist",
+                         RecordingFormat(acc_units="g"))
+    assert any(w.startswith("sampled at 6.25 Hz: motion above 3.12 Hz") for w in low.warnings), low.warnings
 
 
 def test_iso_times_with_fractions_on_some_rows_only(tmp_path):
@@ -434,7 +440,8 @@ def test_iso_times_with_fractions_on_some_rows_only(tmp_path):
 
 
 @pytest.mark.parametrize("window,stride,message", [(0.5, None, "a window of 0.5 s is too short"),
-                                                   (0.01, None, "too short"), (10.0, 0.01, "shorter than one sample")])
+                                                   (0.01, None, "too short"), (10.0, 0.01, "shorter than one sample"),
+                                                   (10.0, 0.025, "shorter than one sample")])
 def test_windows_too_short_for_the_models_are_refused(tmp_path, window, stride, message):
     rec = read_recording(write(make_recording(), tmp_path), "waist", RecordingFormat(acc_units="g"))
     with pytest.raises(RecordingError, match=message):
@@ -444,3 +451,21 @@ def test_windows_too_short_for_the_models_are_refused(tmp_path, window, stride, 
 def test_a_column_given_twice_to_one_sensor_is_named_so(tmp_path):
     assert "column ax is given twice to 'waist'" in _bad(make_recording(), tmp_path,
                                                          RecordingFormat(acc_units="g", acc_cols=("ax", "ax", "az")))
+
+
+def test_decimal_comma_files_name_the_bad_cell(tmp_path):
+    df = make_recording(seconds=20.0)
+    df["ax"] = df.ax.astype(object)
+    df.loc[7, "ax"] = "x"
+    path = tmp_path / "comma.csv"
+    df.to_csv(path, sep=";", decimal=",", index=False)
+    with pytest.raises(RecordingError, match=r"column ax holds 'x' at row 7 \(file line 9\).*\(1 of 1000\)"):
+        read_recording(path, "waist", RecordingFormat(acc_units="g"))
+
+
+def test_times_across_a_clock_change_are_read_in_utc(tmp_path):
+    df = make_recording(seconds=20.0)
+    stamps = pd.date_range("2024-03-31 01:59:50", periods=len(df), freq="20ms", tz="Europe/Berlin")
+    df["time"] = [s.isoformat() for s in stamps]  # +01:00, then +02:00 after 02:00
+    rec = read_recording(write(df, tmp_path), "waist", RecordingFormat(acc_units="g"))
+    assert rec.fps == pytest.approx(50.0) and rec.duration == pytest.approx(20.0, abs=0.05)

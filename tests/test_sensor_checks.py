@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from motionfm.sensor_checks import StuckAxisError, check_stuck_axes, clipping_warnings
+from motionfm.units import GRAVITY as G
 
 NAMES = ("ax", "ay", "az", "gx", "gy", "gz")
 
@@ -46,17 +47,31 @@ def test_a_sensor_that_never_moves_is_a_warning_not_an_error():
     assert "never moves" in check_stuck_axes(x, NAMES, True)
 
 
-@pytest.mark.parametrize("limit,sides", [(1.5, ("maximum", "minimum")), (1.9, ("maximum", "minimum"))])
-def test_clipping_is_named_with_its_share(limit, sides):
+@pytest.mark.parametrize("limit", [1.5, 2.0])
+def test_clipping_at_a_range_limit_is_named_with_its_share(limit):
     x = moving()
-    x[:, 0] = np.clip(x[:, 0], -limit, limit)
+    x[:, 0] = np.clip(12 * x[:, 0], -limit * G, limit * G)  # a 2.4 g swing on a +-limit g sensor
     notes = clipping_warnings(x, NAMES, True)
     share = 100 * np.mean(x[:, 0] == x[:, 0].max())
-    assert [n.split(" (")[0] for n in notes] == [f"ax sits at its {side}" for side in sides]
-    assert f"{share:.1f} % of the samples" in notes[0]
+    assert [n.split(" (")[0] for n in notes] == ["ax sits at its maximum", "ax sits at its minimum"]
+    assert f"({limit:.2f} g) in {share:.1f} % of the samples" in notes[0]
 
 
 def test_a_value_reached_a_few_times_is_not_clipping():
     x = moving()
-    x[[10, 400, 800], 1] = 5.0  # three peaks at one value: 0.3 % of 1,000 samples, under ten samples
+    x[:, 1] *= 20
+    x[[10, 400, 800], 1] = 25.0  # three peaks at one value: under ten samples
     assert clipping_warnings(x, NAMES, True) == []
+
+
+def test_quantised_sensors_at_rest_are_neither_clipped_nor_stuck():
+    """A 12-bit +-8 g accelerometer (LSB 3.9 mg) and a 6-bit +-1.5 g one (WHARF's codes, LSB 47 mg) that
+    barely move: values flip between a few codes, one axis stays on one code. Not clipping, not refused."""
+    rng = np.random.default_rng(0)
+    for lsb in (16 * G / 4096, 3 * G / 64):
+        x = np.zeros((6000, 6), np.float32)
+        x[:, 0] = lsb * rng.integers(0, 2, 6000)  # flips between two codes
+        x[:, 1] = lsb * np.round(np.linspace(0, 2, 6000))  # a slow tilt over two codes
+        x[:, 2] = lsb * np.round(G / lsb)  # one code throughout
+        assert clipping_warnings(x, NAMES, False) == []
+        assert "never moves" in check_stuck_axes(x, NAMES, False)

@@ -90,22 +90,29 @@ SENSOR_NAMES = ("ax", "ay", "az", "gx", "gy", "gz")  # X's last axis, named in m
 def check_sensors(windows: CanonicalWindows, fps: float, gyro_units: bool = True) -> None:
     """ValueError unless every worn joint's data (m/s^2, rad/s at ``fps`` Hz, before resampling) could come
     from a working sensor: values within any sensor's range, no axis reading one value throughout while the
-    joint moves, and (``gyro_units``) a gyroscope that turns as fast as gravity turns in the sensor frame
-    (not ~57x: deg/s). Clipping and a doubtful gyroscope ratio are warnings. Messages name the joint."""
-    for joint in np.nonzero(windows.mask.any(axis=0))[0]:
-        rows = windows.mask[:, joint]
-        x, name = windows.x[rows, :, joint], JOINT_NAMES[joint]  # (m, T, 6)
-        gyro_rows = np.asarray(windows.channel_mask)[rows, 3]
+    joint moves (all-zero frames, i.e. padding, left out), gyroscopes on every worn joint or on none, and
+    (``gyro_units``) a gyroscope that turns as fast as gravity turns in the sensor frame (not ~57x: deg/s).
+    Clipping and a doubtful gyroscope ratio are warnings. Messages name the joint."""
+    worn = np.nonzero(windows.mask.any(axis=0))[0]
+    gyro = {j: bool(np.abs(windows.x[windows.mask[:, j], :, j, 3:]).max(initial=0.0) > 0) for j in worn}
+    if len(set(gyro.values())) > 1:
+        lacking = ", ".join(JOINT_NAMES[j] for j, g in gyro.items() if not g)
+        raise ValueError(f"the {lacking} data have no gyroscope (all zero) but the other sensors do; give "
+                         f"gyroscopes for every sensor or for none")
+    for joint in worn:
+        x, name = windows.x[windows.mask[:, joint], :, joint], JOINT_NAMES[joint]  # (m, T, 6)
         _check_limits(x, name)
         flat = x.reshape(-1, 6)
+        flat = flat[np.any(flat != 0, axis=1)]  # padding frames carry no sensor reading
         try:
-            notes = [check_stuck_axes(flat, SENSOR_NAMES, bool(gyro_rows.any()))]
+            notes = [check_stuck_axes(flat, SENSOR_NAMES, gyro[joint])]
         except StuckAxisError as err:
-            fix = "set its gyroscope channels to 0 to mark them absent" if err.gyro else "check X's channels"
+            fix = ("to use the accelerometers alone, set every sensor's gyroscope channels to 0" if err.gyro
+                   else "check X's channels")
             raise ValueError(f"{name}: {err}; {fix}") from None
-        notes += clipping_warnings(flat, SENSOR_NAMES, bool(gyro_rows.any()))
-        if gyro_units and gyro_rows.any():
-            g = x[gyro_rows]
+        notes += clipping_warnings(flat, SENSOR_NAMES, gyro[joint])
+        if gyro_units and gyro[joint]:
+            g = x[np.asarray(windows.channel_mask)[windows.mask[:, joint], 3]]
             notes.append(judge_gyro_ratio(*gyro_gravity_ratio_windows(g[..., :3], g[..., 3:], fps), "rad/s",
                                           fix=f"X's {name} gyroscope must be rad/s (deg/s x pi/180)",
                                           check=f"check X's {name} gyroscope channels and units (rad/s)"))

@@ -8,6 +8,7 @@ recording and no window crosses them. Errors are one line and say how to fix the
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -29,8 +30,9 @@ TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
 MAX_NAN_FILL = 5  # NaN runs up to this many samples are interpolated; longer ones are an error
 FILLED_NOTE = 0.01  # a column with more than this share of its samples interpolated gets a warning
 MIN_WINDOW_S = 1.0  # the shortest windows the models were trained and evaluated on (UTD-MHAD's 1 s clips)
-MIN_RATE_HZ = 10.0  # below this a recording cannot show gait (steps at ~2 Hz and their harmonics)
-AMBIGUOUS_STEP = (0.5, 5.0)  # median time steps read as ms that would be 0.2-2 Hz if they were seconds
+MIN_RATE_HZ = 5.0  # below this a recording cannot show gait (steps at ~2 Hz): refused
+LOW_RATE_HZ = 9.5  # below this (10 Hz less a clock's drift) a warning: gait harmonics are lost
+AMBIGUOUS_STEP = (0.5, 2.0)  # median time steps read as ms (500-2000 Hz) that would be 0.5-2 Hz in seconds
 
 
 class RecordingError(ValueError):
@@ -231,11 +233,19 @@ def _times_seconds(df: pd.DataFrame, fmt: RecordingFormat) -> tuple[np.ndarray, 
 def _dates(col: pd.Series) -> pd.Series:
     """Timestamps of a text column (NaT where unreadable): ISO 8601 (fractional seconds on some rows only,
     offsets), else whatever pandas infers from the first value, whichever reads more rows."""
-    iso = pd.to_datetime(col, errors="coerce", format="ISO8601")
+    iso = _to_datetime(col, format="ISO8601")
     if not iso.isna().any():
         return iso
-    inferred = pd.to_datetime(col, errors="coerce")
+    inferred = _to_datetime(col)
     return iso if iso.isna().sum() <= inferred.isna().sum() else inferred
+
+
+def _to_datetime(col: pd.Series, **options) -> pd.Series:
+    """pd.to_datetime (unreadable: NaT); times with several UTC offsets (a clock change) are read in UTC."""
+    try:
+        return pd.to_datetime(col, errors="coerce", **options)
+    except ValueError:  # "Mixed timezones detected": one instant each, on one clock
+        return pd.to_datetime(col, errors="coerce", utc=True, **options)
 
 
 def _not_increasing(t: np.ndarray, step: int = 1_000_000) -> np.ndarray:
@@ -375,6 +385,10 @@ def read_recording(path: str | Path, placement: str | Sequence[SensorColumns],
         raise RecordingError(f"the recording is sampled at {fps:.3g} Hz (median step {1 / fps:.3g} s); activity "
                              f"recognition needs {MIN_RATE_HZ:g} Hz or more (the models read {RATE_HZ:g} Hz). If the "
                              f"time column is not in seconds, say its unit (--time-unit ms)")
+    if fps < LOW_RATE_HZ:
+        time_note = (f"sampled at {fps:.3g} Hz: motion above {fps / 2:.3g} Hz (the harmonics of a step) is lost; "
+                     f"the models read {RATE_HZ:g} Hz, so expect lower accuracy") + (f"; {time_note}" if time_note
+                                                                                     else "")
     raw = np.zeros((6 * len(plans), len(df)), dtype=np.float32)  # each frame column is moved in, then dropped
     units, warnings = [], [time_note] if time_note else []
     for k, ((name, _), plan) in enumerate(zip(groups, plans)):
@@ -449,11 +463,14 @@ def _read_sensor(df: pd.DataFrame, plan: _Columns, out: np.ndarray, t: np.ndarra
     notes += [note] if note else []
     raw[:, :3] *= np.float32(acc_scale(acc_units))
     _check_range(raw[:, :3], names[:3], header, ACC_LIMIT, "m/s^2", "fix or drop that row")
-    note = _gyro(raw[:, :3], raw[:, 3:], fmt.gyro_units, has_gyro, fps, names[3:], header, check=not removed)
-    if removed and has_gyro:
-        note = "gyroscope units not checked against gravity's turning (gravity removed): make sure --gyro-units is right"
-    notes += _working_sensor(raw, names, has_gyro)
-    return acc_units, notes + ([note] if note else [])
+    gyro_units = _gyro_to_rads(raw[:, 3:], fmt.gyro_units, has_gyro, names[3:], header)
+    notes += _working_sensor(raw, names, has_gyro)  # a stuck axis first: it would fail the units check too
+    if has_gyro and removed:
+        notes.append("gyroscope units not checked against gravity's turning (gravity removed): make sure "
+                     "--gyro-units is right")
+    elif has_gyro:
+        notes += _gyro_units_note(raw[:, :3], raw[:, 3:], fps, gyro_units)
+    return acc_units, notes
 
 
 def _working_sensor(x: np.ndarray, names: tuple[str, ...], has_gyro: bool) -> list[str]:
@@ -461,7 +478,7 @@ def _working_sensor(x: np.ndarray, names: tuple[str, ...], has_gyro: bool) -> li
     try:
         note = check_stuck_axes(x, names, has_gyro)
     except StuckAxisError as err:
-        fix = ("give no gyroscope columns (--gyro-cols none, or SITE=ax,ay,az) to use the accelerometer alone"
+        fix = ("use the accelerometers alone: --gyro-cols none (several sensors: SITE=ax,ay,az for every sensor)"
                if err.gyro else "check --acc-cols")
         raise RecordingError(f"{err}; {fix}") from None
     return ([note] if note else []) + clipping_warnings(x, names, has_gyro)
@@ -502,26 +519,31 @@ def _linear_acc_units(acc: np.ndarray, given: str | None, fps: float) -> tuple[s
     return unit, None
 
 
-def _gyro(acc: np.ndarray, gyro: np.ndarray, units: str, has_gyro: bool, fps: float, names: tuple[str, ...],
-          header: int | None, check: bool = True) -> str | None:
-    """Convert the gyroscope (T, 3) to rad/s in place and (``check``) check the declared unit against
-    gravity's turning; returns a warning or None."""
+def _gyro_to_rads(gyro: np.ndarray, units: str, has_gyro: bool, names: tuple[str, ...],
+                  header: int | None) -> str:
+    """Convert the gyroscope (T, 3) to rad/s in place and refuse values beyond any sensor; returns the
+    declared unit, normalised."""
     try:
         units = normalise_unit(units, GYRO_UNITS, "gyroscope")
     except ValueError as err:
         raise RecordingError(f"{err} (--gyro-units)") from None
     if not has_gyro:
-        return None
+        return units
     if units == "deg/s":
         gyro *= np.float32(np.pi / 180.0)
     hint = "if the gyroscope is in deg/s pass --gyro-units deg/s" if units == "rad/s" else "fix or drop that row"
     _check_range(gyro, names, header, GYRO_LIMIT, "rad/s", hint)
-    if not check:
-        return None
+    return units
+
+
+def _gyro_units_note(acc: np.ndarray, gyro: np.ndarray, fps: float, units: str) -> list[str]:
+    """The declared gyroscope ``units`` (gyro already in rad/s) against gravity's turning: RecordingError
+    when impossible, a warning when doubtful."""
     try:
-        return check_gyro_unit(acc, gyro, fps, units)
+        note = check_gyro_unit(acc, gyro, fps, units)
     except ValueError as err:
         raise RecordingError(str(err)) from None
+    return [note] if note else []
 
 
 def _sensor_matrix(df: pd.DataFrame, plan: _Columns, out: np.ndarray) -> np.ndarray:
@@ -580,7 +602,7 @@ def check_window(window_s: float, stride_s: float | None = None) -> None:
     if not window_s >= MIN_WINDOW_S:
         raise RecordingError(f"a window of {window_s:g} s is too short: the models were trained and evaluated on "
                              f"windows of {MIN_WINDOW_S:g} s and longer; pass --window {MIN_WINDOW_S:g} or more")
-    if stride_s is not None and not stride_s * RATE_HZ >= 0.5:
+    if stride_s is not None and not (math.isfinite(stride_s) and int(round(stride_s * RATE_HZ)) >= 1):
         raise RecordingError(f"a stride of {stride_s:g} s is shorter than one sample at {RATE_HZ:g} Hz; pass "
                              f"--stride {1 / RATE_HZ:g} or more")
 

@@ -13,10 +13,13 @@ import numpy as np
 
 from .units import GRAVITY
 
-MOVING_ACC = 0.5  # m/s^2 peak-to-peak on some accelerometer axis: the sensor was moved (beyond noise)
-MOVING_GYRO = 0.1  # rad/s peak-to-peak on some gyroscope axis: the sensor turned (beyond noise)
+MOVING_ACC = 0.3 * GRAVITY  # m/s^2 peak-to-peak on some accelerometer axis: the sensor was clearly moved
+MOVING_GYRO = 0.5  # rad/s peak-to-peak on some gyroscope axis: the sensor clearly turned
+MOVING_STEPS = 8  # ... and at least this many quantisation steps (coarse sensors flip between a few codes)
 CLIP_SHARE = 0.005  # this share of a column's samples at its exact maximum (or minimum) means clipping
 CLIP_MIN_SAMPLES = 10
+CLIP_PILE = 3  # ... when at least this many times as many samples as at the next value inward (a pile-up)
+CLIP_FROM = (1.4 * GRAVITY, 2.0)  # |value| (m/s^2, rad/s) from which a sensor's range can end (+-1.5 g, +-125 deg/s)
 
 
 class StuckAxisError(ValueError):
@@ -39,7 +42,8 @@ def check_stuck_axes(x: np.ndarray, names: tuple[str, ...], has_gyro: bool) -> s
     stuck = [c for c in _columns(has_gyro) if ptp[c] == 0]
     if not stuck:
         return None
-    moving = bool(np.any(ptp[:3] > MOVING_ACC) or has_gyro and np.any(ptp[3:6] > MOVING_GYRO))
+    moving = any(ptp[c] >= max(MOVING_ACC if c < 3 else MOVING_GYRO, MOVING_STEPS * _step(x[:, c]))
+                 for c in _columns(has_gyro))
     if not moving:
         return (f"{', '.join(names[c] for c in stuck)} read one value throughout and the sensor never moves: "
                 f"a still sensor, or a dead one")
@@ -51,15 +55,37 @@ def check_stuck_axes(x: np.ndarray, names: tuple[str, ...], has_gyro: bool) -> s
                          f"or stuck axis, which the model would read as real motion", gyro=not acc)
 
 
+def _step(col: np.ndarray) -> float:
+    """The smallest non-zero change between consecutive samples: the quantisation step of a coarse sensor."""
+    d = np.abs(np.diff(col))
+    d = d[d > 0]
+    return float(d.min()) if len(d) else 0.0
+
+
+def _piled(col: np.ndarray, value: float, top: bool) -> int:
+    """Samples at the column's extreme ``value`` (its maximum when ``top``) when they pile up: at least
+    CLIP_SHARE of the column (and CLIP_MIN_SAMPLES), and CLIP_PILE times as many as at the nearest value
+    inward; else 0."""
+    count = int(np.count_nonzero(col == value))
+    if count < max(CLIP_MIN_SAMPLES, CLIP_SHARE * len(col)) or count == len(col):
+        return 0
+    nearest = (np.max(col, where=col < value, initial=-np.inf) if top else
+               np.min(col, where=col > value, initial=np.inf))
+    return count if count >= CLIP_PILE * np.count_nonzero(col == nearest) else 0
+
+
 def clipping_warnings(x: np.ndarray, names: tuple[str, ...], has_gyro: bool) -> list[str]:
-    """Warnings for columns of ``x`` (T, 6) SI that sit at their exact maximum or minimum in at least
-    CLIP_SHARE of the samples (the sensor's range clipped the motion)."""
+    """Warnings for columns of ``x`` (T, 6) SI whose samples pile up at their exact maximum or minimum
+    (_piled) where a sensor's range can end (|value| >= CLIP_FROM): the sensor's range clipped the motion.
+    Quantised data whose extreme values merely repeat do not pile up, and their extremes are small."""
     out = []
     for c in _columns(has_gyro):
         col = x[:, c]
         for side, value in (("maximum", col.max()), ("minimum", col.min())):
-            count = int(np.count_nonzero(col == value))
-            if count >= max(CLIP_MIN_SAMPLES, CLIP_SHARE * len(col)) and count < len(col):
+            if abs(value) < CLIP_FROM[c >= 3]:
+                continue
+            count = _piled(col, value, top=side == "maximum")
+            if count:
                 unit = f"{value / GRAVITY:.2f} g" if c < 3 else f"{value:.3g} rad/s"
                 out.append(f"{names[c]} sits at its {side} ({unit}) in {100 * count / len(col):.1f} % of the "
                            f"samples: the sensor's range clips this motion, so labels of vigorous activities may "
