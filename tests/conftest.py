@@ -155,3 +155,13 @@ def pack_config(tmp_path, **over):
                 real_datasets=["usc-had"], steps=4, batch_size=4, warmup_steps=1, checkpoint_every=2,
                 model={"encoder": "tiny", "embed_dim": 8, "text_dim": 4})
     return PretrainConfig.from_dict({**base, **over})
+
+
+def with_sensor_noise(df, rng=None):
+    """A working sensor's noise added to a synthetic recording's ax..gz columns (2e-6 g, 1e-5 rad/s), so no
+    axis reads one value throughout (motionfm.sensor_checks refuses such a dead axis)."""
+    rng = rng or np.random.default_rng(0)
+    for cols, sd in ((["ax", "ay", "az"], 2e-6), (["gx", "gy", "gz"], 1e-5)):
+        present = [c for c in cols if c in df]
+        df[present] = df[present] + rng.normal(0.0, sd, (len(df), len(present)))
+    return df

@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -225,3 +227,46 @@ def test_upright_models_get_upright_input_and_a_warning_for_few_windows(uci):
     assert typical_gravity(window_gravity_directions(w.x[:, :, j, :3])) @ [0, 0, 1] > 0.999
     with pytest.warns(UserWarning, match="too few"):
         est._canonical(x_test[:3])
+
+
+def test_a_gyroscope_in_deg_s_is_refused_and_rad_s_passes_quietly(uci):
+    """Real UCI-HAR waist windows (20 Hz): the gyroscope is checked against gravity's turning, as in the CLI."""
+    x = uci[3][:64].copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        to_canonical(x, fps=20.0, placement="waist", acc_gravity="included")
+    x[..., 3:] *= np.degrees(1.0)
+    with pytest.raises(ValueError, match="the data look like deg/s: X's pelvis gyroscope must be rad/s"):
+        to_canonical(x, fps=20.0, placement="waist", acc_gravity="included")
+
+
+@pytest.mark.parametrize("change,kwargs,message", [
+    (None, {"fps": 0.0}, "fps must be a positive number"),
+    (None, {"fps": -50.0}, "fps must be a positive number"),
+    (None, {"fps": float("nan")}, "fps must be a positive number"),
+    (lambda x: x[:, :10], {"fps": 20.0}, "0.5 s long"),
+    (lambda x: _set(x, (0, 5, 0), 2e4), {}, "2e\\+04 m/s\\^2, beyond any sensor"),
+    (lambda x: np.concatenate([x[..., :2], np.full_like(x[..., 2:3], 9.8), x[..., 3:]], -1), {}, "az = 9.8 m/s"),
+    (lambda x: np.stack([x, x], 2), {"placement": ["waist", "hip"]}, "'waist' and 'hip' are both the pelvis"),
+    (lambda x: np.stack([x, np.concatenate([x[..., :3], 0 * x[..., 3:]], -1)], 2),
+     {"placement": ["waist", "chest"]}, "the spine3 data have no gyroscope"),
+])
+def test_input_no_working_sensor_gives_is_refused(uci, change, kwargs, message):
+    x = uci[3][:32]
+    x = change(x) if change else x
+    with pytest.raises(ValueError, match=message):
+        to_canonical(x, **{"fps": 20.0, "placement": "waist", "acc_gravity": "included", **kwargs})
+
+
+def _set(x, index, value):
+    x = x.copy()
+    x[index] = value
+    return x
+
+
+def test_zero_padded_frames_are_not_read_as_clipping_or_a_stuck_axis(uci):
+    x = uci[3][:40].copy()
+    x[::5, -20:] = 0.0  # the last second of every fifth window padded with zeros
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        to_canonical(x, fps=20.0, placement="waist", acc_gravity="included")

@@ -8,7 +8,7 @@ import pytest
 from pathlib import Path
 from typer.testing import CliRunner
 
-from conftest import need
+from conftest import need, with_sensor_noise
 from motionfm.cli import app
 from motionfm.simulate_corpus import SimulatedCorpus
 
@@ -83,8 +83,8 @@ def test_classify_the_bundled_example_offline(tmp_path, monkeypatch):
 
 def _recording(tmp_path, change=None, rows=1500):
     t = np.arange(rows) / 50.0
-    df = pd.DataFrame({"time": t, "ax": 0.1 * np.sin(t), "ay": 0.0 * t, "az": 1.0 + 0 * t,
-                       "gx": 0 * t, "gy": 0 * t, "gz": 0 * t})
+    df = with_sensor_noise(pd.DataFrame({"time": t, "ax": 0.1 * np.sin(t), "ay": 0.0 * t, "az": 1.0 + 0 * t,
+                                         "gx": 0 * t, "gy": 0 * t, "gz": 0 * t}))
     df = change(df) if change else df
     path = tmp_path / "rec.csv"
     df.to_csv(path, index=False)
@@ -99,6 +99,13 @@ def _recording(tmp_path, change=None, rows=1500):
     (["--acc-units", "furlongs"], None, "unknown accelerometer unit"),
     (["--gyro-units", "rpm"], None, "unknown gyroscope unit"),
     (["--labels", "walking"], None, "at least two"),
+    (["--labels", "walking,Walking "], None, "'walking' and 'Walking' are the same label"),
+    (["--window", "0.5"], None, "a window of 0.5 s is too short"),
+    (["--window", "0.01"], None, "too short"),
+    (["--fps", "50"], None, "give one of them"),
+    (["--time-unit", "fortnight"], None, "unknown time unit"),
+    ([], lambda d: d.assign(ay=0.0, ax=4 * d.ax), "a dead or stuck axis"),
+    ([], lambda d: d.assign(ax=d.ax.astype(object).where(d.index % 2 == 1, "ERR")), "which is not a number"),
     (["--model", "/nonexistent"], None, "no model at"),
     (["--placement", "waist", "--placement", "chest"], None, "one --placement per file"),
     (["--placement", "waist=ax,ay,az", "--placement", "chest"], None, "got both kinds"),
@@ -149,8 +156,8 @@ def _turning(tmp_path, factor=1.0):
     """A sensor tilting about x: gravity (0, sin, cos) g and a gyroscope that agrees (rad/s, times factor)."""
     t = np.arange(1500) / 50.0
     theta = 0.8 * np.sin(2 * np.pi * 0.4 * t)
-    df = pd.DataFrame({"time": t, "ax": 0 * t, "ay": np.sin(theta), "az": np.cos(theta),
-                       "gx": factor * np.gradient(theta, t), "gy": 0 * t, "gz": 0 * t})
+    df = with_sensor_noise(pd.DataFrame({"time": t, "ax": 0 * t, "ay": np.sin(theta), "az": np.cos(theta),
+                                         "gx": factor * np.gradient(theta, t), "gy": 0 * t, "gz": 0 * t}))
     path = tmp_path / "turn.csv"
     df.to_csv(path, index=False)
     return path
@@ -384,3 +391,9 @@ def test_console_entry_sets_the_spin_limit_before_torch():
     env = {k: v for k, v in os.environ.items() if k != "GOMP_SPINCOUNT"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
     assert out.split()[-2:] == ["10000", "False"]
+
+
+def test_classify_without_placement_says_what_it_assumed(tmp_path):
+    result = runner.invoke(app, ["classify", str(_recording(tmp_path, lambda d: d.drop(columns=["az"])))])
+    assert result.exit_code == 2 and "no --placement given: reading the recording as a watch on the left wrist" \
+        in result.output and "az not found" in result.output, result.output

@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import with_sensor_noise
 
 from motionfm.io import RecordingError, RecordingFormat, describe, read_recording, recording_windows
 from motionfm.skeleton import joint_index, placement_to_joint
@@ -13,12 +14,13 @@ G = 9.80665
 
 
 def make_recording(seconds=30.0, fps=50.0, jitter=0.0, seed=0) -> pd.DataFrame:
-    """A wrist sensor: gravity on z plus a 1 Hz swing on x (in g), a 0.5 Hz gyro on y (rad/s)."""
+    """A wrist sensor: gravity on z plus a 1 Hz swing on x (in g), a 0.5 Hz gyro on y (rad/s), and a working
+    sensor's noise on every axis."""
     rng = np.random.default_rng(seed)
     t = np.arange(int(seconds * fps)) / fps + rng.uniform(-jitter, jitter, int(seconds * fps))
     t[0] = 0.0
-    return pd.DataFrame({"time": t, "ax": 0.3 * np.sin(2 * np.pi * t), "ay": 0.0 * t, "az": 1.0 + 0 * t,
-                         "gx": 0.0 * t, "gy": 2.0 * np.sin(np.pi * t), "gz": 0.0 * t})
+    return with_sensor_noise(pd.DataFrame({"time": t, "ax": 0.3 * np.sin(2 * np.pi * t), "ay": 0.0 * t, "az": 1.0 + 0 * t,
+                                    "gx": 0.0 * t, "gy": 2.0 * np.sin(np.pi * t), "gz": 0.0 * t}), rng)
 
 
 def write(df, tmp_path, name="rec.csv"):
@@ -155,8 +157,8 @@ def turning_recording(seconds=30.0, fps=50.0, amplitude=0.8, freq=0.4) -> pd.Dat
     t = np.arange(int(seconds * fps)) / fps
     theta = amplitude * np.sin(2 * np.pi * freq * t)
     rate = amplitude * 2 * np.pi * freq * np.cos(2 * np.pi * freq * t)
-    return pd.DataFrame({"time": t, "ax": 0 * t, "ay": np.sin(theta), "az": np.cos(theta),
-                         "gx": rate, "gy": 0 * t, "gz": 0 * t})
+    return with_sensor_noise(pd.DataFrame({"time": t, "ax": 0 * t, "ay": np.sin(theta), "az": np.cos(theta),
+                                    "gx": rate, "gy": 0 * t, "gz": 0 * t}))
 
 
 @pytest.mark.parametrize("column,value", [("ax", np.inf), ("gy", -np.inf), ("az", 1e30), ("gz", 1e30)])
@@ -379,3 +381,91 @@ def test_several_sensors_with_different_units_say_to_drop_acc_units(tmp_path):
 def test_several_accelerometers_without_gyro_columns_warn_about_unused_ones(tmp_path):
     rec = read_recording(dsads_walking_csv(tmp_path), [acc_only(u, s) for u, s in SITES.items()])
     assert any("no gyroscope columns given; unused numeric columns: T_gx" in w for w in rec.warnings)
+
+
+@pytest.mark.parametrize("change,message", [
+    (lambda d: d.assign(ax=d.ax.mean(), ay=d.ay.mean(), az=d.az.mean()),
+     "accelerometer column(s) read one value throughout"),  # a frozen accelerometer while the gyroscope turns
+    (lambda d: d.assign(ay=0.0), "ay = 0 m/s^2) while the sensor moves"),
+    (lambda d: d.assign(gz=0.0), "gz = 0 rad/s) while the sensor moves"),
+    (lambda d: d.assign(gx=0.1), "--gyro-cols none"),
+])
+def test_a_dead_or_stuck_axis_is_refused(tmp_path, change, message):
+    assert message in _bad(change(make_recording()), tmp_path)
+
+
+def test_clipping_and_interpolation_are_warned(tmp_path):
+    df = make_recording()
+    df["ax"] = (8 * df.ax).clip(-1.5, 1.5)  # a 2.4 g swing on a +-1.5 g sensor
+    df.loc[df.index % 3 == 0, "ay"] = np.nan  # a third of the samples missing, one at a time
+    rec = read_recording(write(df, tmp_path), "waist", RecordingFormat(acc_units="g"))
+    assert any(w.startswith("ax sits at its maximum (1.50 g)") for w in rec.warnings), rec.warnings
+    assert any("column ay: 500 of 1500 samples (33.3 %) were missing and are interpolated" in w
+               for w in rec.warnings), rec.warnings
+
+
+def test_the_real_example_has_no_dead_clipped_or_filled_axis():
+    rec = read_recording(EXAMPLE, "waist", RecordingFormat(acc_units="g"))
+    assert not [w for w in rec.warnings if "sits at" in w or "one value" in w or "interpolated" in w], rec.warnings
+
+
+def test_cells_that_are_not_numbers_are_refused_naming_the_first(tmp_path):
+    df = make_recording()
+    df["ax"] = df.ax.astype(object)
+    df.loc[4::2, "ax"] = "ERR"
+    assert "column ax holds 'ERR' at row 4 (file line 6), which is not a number" in _bad(df, tmp_path)
+
+
+def test_rate_and_time_unit(tmp_path):
+    df = make_recording(seconds=60.0, fps=50.0)
+    assert "give one of them" in _bad(df, tmp_path, RecordingFormat(acc_units="g", fps=50.0))
+    slow = make_recording(seconds=300.0, fps=1.0)  # 1 s steps
+    rec = read_recording(write(slow, tmp_path, "slow.csv"), "waist", RecordingFormat(acc_units="g"))
+    assert rec.fps == pytest.approx(1000.0) and any("read as milliseconds" in w for w in rec.warnings)
+    assert "sampled at 1 Hz" in _bad(slow, tmp_path, RecordingFormat(acc_units="g", time_unit="s"))
+    drifting = make_recording(seconds=60.0, fps=10.0 / 1.002)  # a 10 Hz clock running 0.2 % slow: kept
+    rec = read_recording(write(drifting, tmp_path, "ten.csv"), "waist", RecordingFormat(acc_units="g"))
+    assert rec.fps == pytest.approx(9.98, abs=0.01) and not any("Hz:" in w for w in rec.warnings)
+    low = read_recording(write(make_recording(seconds=60.0, fps=6.25), tmp_path, "low.csv"), "waist",
+                         RecordingFormat(acc_units="g"))
+    assert any(w.startswith("sampled at 6.25 Hz: motion above 3.12 Hz") for w in low.warnings), low.warnings
+
+
+def test_iso_times_with_fractions_on_some_rows_only(tmp_path):
+    df = make_recording(seconds=20.0)
+    stamps = pd.Timestamp("2024-01-01 00:00:00+01:00") + pd.to_timedelta(np.arange(len(df)) / 50.0, unit="s")
+    df["time"] = [s.isoformat() for s in stamps]  # the first row has no fractional part
+    rec = read_recording(write(df, tmp_path), "waist", RecordingFormat(acc_units="g"))
+    assert rec.fps == pytest.approx(50.0) and rec.start_time == stamps[0]
+
+
+@pytest.mark.parametrize("window,stride,message", [(0.5, None, "a window of 0.5 s is too short"),
+                                                   (0.01, None, "too short"), (10.0, 0.01, "shorter than one sample"),
+                                                   (10.0, 0.025, "shorter than one sample")])
+def test_windows_too_short_for_the_models_are_refused(tmp_path, window, stride, message):
+    rec = read_recording(write(make_recording(), tmp_path), "waist", RecordingFormat(acc_units="g"))
+    with pytest.raises(RecordingError, match=message):
+        recording_windows(rec, window, stride)
+
+
+def test_a_column_given_twice_to_one_sensor_is_named_so(tmp_path):
+    assert "column ax is given twice to 'waist'" in _bad(make_recording(), tmp_path,
+                                                         RecordingFormat(acc_units="g", acc_cols=("ax", "ax", "az")))
+
+
+def test_decimal_comma_files_name_the_bad_cell(tmp_path):
+    df = make_recording(seconds=20.0)
+    df["ax"] = df.ax.astype(object)
+    df.loc[7, "ax"] = "x"
+    path = tmp_path / "comma.csv"
+    df.to_csv(path, sep=";", decimal=",", index=False)
+    with pytest.raises(RecordingError, match=r"column ax holds 'x' at row 7 \(file line 9\).*\(1 of 1000\)"):
+        read_recording(path, "waist", RecordingFormat(acc_units="g"))
+
+
+def test_times_across_a_clock_change_are_read_in_utc(tmp_path):
+    df = make_recording(seconds=20.0)
+    stamps = pd.date_range("2024-03-31 01:59:50", periods=len(df), freq="20ms", tz="Europe/Berlin")
+    df["time"] = [s.isoformat() for s in stamps]  # +01:00, then +02:00 after 02:00
+    rec = read_recording(write(df, tmp_path), "waist", RecordingFormat(acc_units="g"))
+    assert rec.fps == pytest.approx(50.0) and rec.duration == pytest.approx(20.0, abs=0.05)

@@ -45,6 +45,8 @@ def test_ambiguous_placements_are_refused_naming_precise_ones(name, hint):
 def test_unknown_placement_lists_valid_names():
     with pytest.raises(ValueError, match="unknown placement 'left_elbow_pit'.*left_wrist"):
         sk.placement_to_joint("left_elbow_pit")
+    with pytest.raises(ValueError, match="unknown placement 'wasit'; did you mean waist\\? valid placements"):
+        sk.placement_to_joint("wasit")
     with pytest.raises(ValueError, match="valid joints"):
         sk.joint_index("tail")
 

@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .labels import check_distinct_labels
 from .models import ImuTextModel
 from .text import TEMPLATES, label_embeddings, load_text_encoder
 from .text import prompts as prompt_texts
@@ -72,6 +73,7 @@ def label_matrix(model: ImuTextModel, labels: Sequence[str], synonyms: dict[str,
     """
     if prompts not in PROMPT_MODES:
         raise ValueError(f"unknown prompts {prompts!r}; use {', '.join(PROMPT_MODES)}")
+    check_distinct_labels(labels)
     encoder = load_text_encoder(model.config.text_encoder)
     device = next(model.parameters()).device
     if prompts == "name":

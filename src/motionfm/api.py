@@ -25,8 +25,10 @@ from .hub import load_model
 from .orientation import model_rotation, require_gravity, upright_canonical
 from .resampling import resample
 from .gravity import ACC_GRAVITY
+from .io import ACC_LIMIT, GYRO_LIMIT, MIN_WINDOW_S
+from .sensor_checks import StuckAxisError, check_stuck_axes, clipping_warnings
 from .skeleton import JOINT_NAMES, NUM_JOINTS, placement_to_joint
-from .units import GRAVITY, units_fitting_gravity
+from .units import GRAVITY, gyro_gravity_ratio_windows, judge_gyro_ratio, units_fitting_gravity
 from .windows import RATE_HZ, CanonicalWindows, place_sensors
 
 UPRIGHT_MIN_WINDOWS = 20  # fewer windows in one call cannot be trusted to show a sensor's typical gravity
@@ -39,9 +41,15 @@ def to_canonical(X, fps: float = RATE_HZ, placement: str | Sequence[str] = "left
     present where it is non-zero).
 
     ``acc_gravity`` ('included' or 'removed'): check the acceleration (m/s^2) against that claim (gravity of
-    9.8 m/s^2 in the still part, or none); None: no check.
+    9.8 m/s^2 in the still part, or none) and each worn joint's data against a working sensor's
+    (check_sensors; the gyroscope's units only with gravity included); None: no check.
     """
     X = np.asarray(X, dtype=np.float32)  # finiteness is checked by CanonicalWindows
+    if not (np.isfinite(fps) and fps > 0):
+        raise ValueError(f"fps must be a positive number of samples per second; got {fps!r}")
+    if X.ndim >= 2 and X.shape[1] / fps < MIN_WINDOW_S:
+        raise ValueError(f"windows of {X.shape[1]} samples at {fps:g} Hz are {X.shape[1] / fps:.3g} s long; the "
+                         f"models were trained and evaluated on windows of {MIN_WINDOW_S:g} s and longer")
     several = not isinstance(placement, str)
     if X.ndim == 4 and X.shape[2:] == (NUM_JOINTS, 6) and not several:
         windows = CanonicalWindows(X, np.abs(X).sum(axis=(1, 3)) > 0)
@@ -49,7 +57,7 @@ def to_canonical(X, fps: float = RATE_HZ, placement: str | Sequence[str] = "left
         if X.ndim != 4 or X.shape[2:] != (len(placement), 6):
             raise ValueError(f"X must be (n, time, {len(placement)}, 6) for the {len(placement)} placements given; "
                              f"got {X.shape}")
-        windows = CanonicalWindows(*place_sensors(X, [placement_to_joint(p) for p in placement]))
+        windows = CanonicalWindows(*place_sensors(X, _distinct_joints(placement)))
     elif X.ndim == 3 and X.shape[2] == 6:
         windows = CanonicalWindows(*place_sensors(X, placement_to_joint(placement)))
     else:
@@ -59,10 +67,66 @@ def to_canonical(X, fps: float = RATE_HZ, placement: str | Sequence[str] = "left
     windows.channel_mask = np.concatenate([np.ones((len(windows), 3), bool), np.repeat(has_gyro[:, None], 3, 1)], 1)
     if acc_gravity is not None:
         check_gravity(windows, acc_gravity)
+        check_sensors(windows, fps, gyro_units=acc_gravity == "included")
     if fps != RATE_HZ:
         windows.x = _resample_time(windows.x, fps)
         windows.valid_len = np.full(len(windows), windows.length)
     return windows
+
+
+def _distinct_joints(placement: Sequence[str]) -> list[int]:
+    """Joint slots of several placements; ValueError when two of them are one body site."""
+    joints = [placement_to_joint(p) for p in placement]
+    for k, j in enumerate(joints):
+        if j in joints[:k]:
+            raise ValueError(f"placements {placement[joints.index(j)]!r} and {placement[k]!r} are both the "
+                             f"{JOINT_NAMES[j]} joint; give each sensor a different body site")
+    return joints
+
+
+SENSOR_NAMES = ("ax", "ay", "az", "gx", "gy", "gz")  # X's last axis, named in messages
+
+
+def check_sensors(windows: CanonicalWindows, fps: float, gyro_units: bool = True) -> None:
+    """ValueError unless every worn joint's data (m/s^2, rad/s at ``fps`` Hz, before resampling) could come
+    from a working sensor: values within any sensor's range, no axis reading one value throughout while the
+    joint moves (all-zero frames, i.e. padding, left out), gyroscopes on every worn joint or on none, and
+    (``gyro_units``) a gyroscope that turns as fast as gravity turns in the sensor frame (not ~57x: deg/s).
+    Clipping and a doubtful gyroscope ratio are warnings. Messages name the joint."""
+    worn = np.nonzero(windows.mask.any(axis=0))[0]
+    gyro = {j: bool(np.abs(windows.x[windows.mask[:, j], :, j, 3:]).max(initial=0.0) > 0) for j in worn}
+    if len(set(gyro.values())) > 1:
+        lacking = ", ".join(JOINT_NAMES[j] for j, g in gyro.items() if not g)
+        raise ValueError(f"the {lacking} data have no gyroscope (all zero) but the other sensors do; give "
+                         f"gyroscopes for every sensor or for none")
+    for joint in worn:
+        x, name = windows.x[windows.mask[:, joint], :, joint], JOINT_NAMES[joint]  # (m, T, 6)
+        _check_limits(x, name)
+        flat = x.reshape(-1, 6)
+        flat = flat[np.any(flat != 0, axis=1)]  # padding frames carry no sensor reading
+        try:
+            notes = [check_stuck_axes(flat, SENSOR_NAMES, gyro[joint])]
+        except StuckAxisError as err:
+            fix = ("to use the accelerometers alone, set every sensor's gyroscope channels to 0" if err.gyro
+                   else "check X's channels")
+            raise ValueError(f"{name}: {err}; {fix}") from None
+        notes += clipping_warnings(flat, SENSOR_NAMES, gyro[joint])
+        if gyro_units and gyro[joint]:
+            g = x[np.asarray(windows.channel_mask)[windows.mask[:, joint], 3]]
+            notes.append(judge_gyro_ratio(*gyro_gravity_ratio_windows(g[..., :3], g[..., 3:], fps), "rad/s",
+                                          fix=f"X's {name} gyroscope must be rad/s (deg/s x pi/180)",
+                                          check=f"check X's {name} gyroscope channels and units (rad/s)"))
+        for note in filter(None, notes):
+            warnings.warn(f"{name}: {note}", stacklevel=4)
+
+
+def _check_limits(x: np.ndarray, joint: str) -> None:
+    """ValueError for acceleration or angular rate beyond any sensor in one joint's (m, T, 6) windows."""
+    for cols, limit, unit in ((slice(0, 3), ACC_LIMIT, "m/s^2"), (slice(3, 6), GYRO_LIMIT, "rad/s")):
+        peak = float(np.abs(x[..., cols]).max(initial=0.0))
+        if peak > limit:
+            raise ValueError(f"the {joint} data read {peak:.4g} {unit}, beyond any sensor (limit {limit:.4g}); "
+                             f"X must hold m/s^2 and rad/s")
 
 
 def check_gravity(windows: CanonicalWindows, acc_gravity: str = "included") -> None:

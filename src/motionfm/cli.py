@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from . import __version__
+from .labels import check_distinct_labels
 
 app = typer.Typer(help="Pre-trained motion-sensor (IMU) encoders: simulate, pretrain, evaluate, classify.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -253,7 +254,8 @@ def classify(
     recording: Path = typer.Argument(..., help="CSV (.csv, .csv.gz, .tsv) or Parquet recording: time, ax, ay, az"
                                                "[, gx, gy, gz]; common column names are recognised"),
     labels: str = typer.Option(DEFAULT_LABELS, "--labels", help="comma-separated activity names (any words)"),
-    placement: list[str] = typer.Option(["left_wrist"], "--placement", help="where the sensor was worn, e.g. "
+    placement: list[str] = typer.Option(None, "--placement", help="where the sensor was worn (default left_wrist, "
+                                        "with a warning), e.g. "
                                         "waist, left_wrist, right_pocket, chest; several sensors in one file: "
                                         "repeat as SITE=ax,ay,az[,gx,gy,gz] (its columns), e.g. --placement "
                                         "right_ankle=a1,a2,a3 --placement lower_back=b1,b2,b3"),
@@ -272,6 +274,8 @@ def classify(
     gyro_cols: str = typer.Option(None, "--gyro-cols", help="gyroscope x,y,z columns (default gx,gy,gz or a "
                                                             "common spelling; 'none' to ignore the gyroscope)"),
     fps: float = typer.Option(None, "--fps", help="sampling rate in Hz, when the file has no time column"),
+    time_unit: str = typer.Option("auto", "--time-unit", help="unit of a numeric time column: s, ms, us, ns "
+                                                              "(default: from the step size)"),
     full_table: bool = typer.Option(False, "--full-table", help=f"one row per window even above "
                                                                  f"{FULL_TABLE_ROWS} windows"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar and no table; only warnings, "
@@ -280,20 +284,29 @@ def classify(
     """Classify a recording window by window with label names only (zero-shot)."""
     with _imports_without_gc():
         from .classify import write_predictions  # torch, numpy, pandas: the model's modules
-        from .io import RecordingError, describe, read_recording, unclassified_tail
+        from .io import RecordingError, check_window, describe, read_recording, unclassified_tail
 
     names = [n for n in _split(labels) or () if n]
     if len(names) < 2:
         fail("give at least two comma-separated --labels")
+    try:
+        check_distinct_labels(names)
+    except ValueError as err:
+        fail(f"--labels: {err}")
     _positive(window, "--window", "seconds")
     _positive(stride, "--stride", "seconds")
     _positive(fps, "--fps", "Hz")
     _writable(out_csv, "--out")
     _writable(plot, "--plot")
     fmt = _recording_format(time_col, acc_cols, gyro_cols, acc_units, gyro_units, fps)
-    fmt.acc_gravity = acc_gravity
+    fmt.acc_gravity, fmt.time_unit = acc_gravity, time_unit
+    if not placement:
+        warn("no --placement given: reading the recording as a watch on the left wrist (left_wrist); say where the "
+             "sensor was worn, e.g. --placement waist, as the labels depend on it")
+        placement = ["left_wrist"]
     sensors = _sensors(placement, acc_cols, gyro_cols)
     try:
+        check_window(window, stride)
         rec = read_recording(recording, sensors, fmt)
         result = _classify(model, rec, names, window, stride, quiet)
     except (RecordingError, FileNotFoundError) as err:

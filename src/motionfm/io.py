@@ -8,6 +8,7 @@ recording and no window crosses them. Errors are one line and say how to fix the
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,6 +18,7 @@ import pandas as pd
 
 from .gravity import ACC_GRAVITY
 from .resampling import resample, sliding_windows
+from .sensor_checks import StuckAxisError, check_stuck_axes, clipping_warnings
 from .skeleton import JOINT_NAMES, placement_to_joint
 from .tables import (ACC_NAMES, CSV_SUFFIXES, GRAVITY_NAMES, GYRO_NAMES, USER_ACC_NAMES, Table, TableError, find,
                      find_time, find_triplet, read_table)
@@ -26,6 +28,11 @@ from .windows import RATE_HZ, CanonicalWindows, place_sensors
 
 TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
 MAX_NAN_FILL = 5  # NaN runs up to this many samples are interpolated; longer ones are an error
+FILLED_NOTE = 0.01  # a column with more than this share of its samples interpolated gets a warning
+MIN_WINDOW_S = 1.0  # the shortest windows the models were trained and evaluated on (UTD-MHAD's 1 s clips)
+MIN_RATE_HZ = 5.0  # below this a recording cannot show gait (steps at ~2 Hz): refused
+LOW_RATE_HZ = 9.5  # below this (10 Hz less a clock's drift) a warning: gait harmonics are lost
+AMBIGUOUS_STEP = (0.5, 2.0)  # median time steps read as ms (500-2000 Hz) that would be 0.5-2 Hz in seconds
 
 
 class RecordingError(ValueError):
@@ -184,24 +191,29 @@ def _time_column(df: pd.DataFrame, fmt: RecordingFormat) -> str | None:
     return find_time(list(df.columns)) if fmt.time_col == "time" else None
 
 
-def _times_seconds(df: pd.DataFrame, fmt: RecordingFormat) -> tuple[np.ndarray, pd.Timestamp | None]:
-    """Times (T,) in seconds and the clock at the first sample when the file has one."""
+def _times_seconds(df: pd.DataFrame, fmt: RecordingFormat) -> tuple[np.ndarray, pd.Timestamp | None, str | None]:
+    """Times (T,) in seconds, the clock at the first sample when the file has one, and a warning when the
+    time unit was guessed from steps that fit two units."""
     name = _time_column(df, fmt)
     if name is None:
         if fmt.fps:
-            return np.arange(len(df)) / fmt.fps, None
+            return np.arange(len(df)) / fmt.fps, None, None
         raise RecordingError(f"no time column {fmt.time_col!r} (file has: {', '.join(map(str, df.columns))}); "
                              f"name it with --time-col or give the rate with --fps")
+    if fmt.fps:
+        raise RecordingError(f"the file has a time column ({name!r}) and --fps was given: give one of them "
+                             f"(--time-col none reads the samples at --fps)")
     col = df.pop(name)  # the caller's frame: its time column is not needed again
     if not pd.api.types.is_numeric_dtype(col):
-        stamps = pd.to_datetime(col, errors="coerce")
+        stamps = _dates(col)
         if stamps.isna().any():
             raise RecordingError(f"time column {name!r} has values that are neither numbers nor dates "
                                  f"(row {int(np.argmax(stamps.isna().to_numpy()))})")
-        return (stamps - stamps.iloc[0]).dt.total_seconds().to_numpy(), stamps.iloc[0]
+        return (stamps - stamps.iloc[0]).dt.total_seconds().to_numpy(), stamps.iloc[0], None
     t = col.to_numpy(dtype=np.float64)
     t = t if t.flags.writeable else t.copy()  # pandas may hand out a read-only view; t is scaled in place
     del col
+    note = None
     if fmt.time_unit != "auto":
         if fmt.time_unit not in TIME_UNITS:
             raise RecordingError(f"unknown time unit {fmt.time_unit!r}; use one of {', '.join(TIME_UNITS)}")
@@ -209,9 +221,31 @@ def _times_seconds(df: pd.DataFrame, fmt: RecordingFormat) -> tuple[np.ndarray, 
     else:
         step = _median_step(t)
         unit = "s" if step < 0.5 else "ms" if step < 500 else "us" if step < 5e5 else "ns"
+        if AMBIGUOUS_STEP[0] <= step < AMBIGUOUS_STEP[1]:
+            note = (f"time steps of {step:g} read as milliseconds ({1000 / step:.0f} Hz); if they are seconds "
+                    f"({1 / step:.2g} Hz) the rate is far too low for activity recognition. --time-unit s|ms "
+                    f"says which")
     t *= TIME_UNITS[unit]
     epoch = 1e9 < t[0] < 4e9 if np.isfinite(t[0]) else False  # Unix seconds between 2001 and 2096
-    return t, pd.Timestamp(t[0], unit="s", tz="UTC") if epoch else None
+    return t, pd.Timestamp(t[0], unit="s", tz="UTC") if epoch else None, note
+
+
+def _dates(col: pd.Series) -> pd.Series:
+    """Timestamps of a text column (NaT where unreadable): ISO 8601 (fractional seconds on some rows only,
+    offsets), else whatever pandas infers from the first value, whichever reads more rows."""
+    iso = _to_datetime(col, format="ISO8601")
+    if not iso.isna().any():
+        return iso
+    inferred = _to_datetime(col)
+    return iso if iso.isna().sum() <= inferred.isna().sum() else inferred
+
+
+def _to_datetime(col: pd.Series, **options) -> pd.Series:
+    """pd.to_datetime (unreadable: NaT); times with several UTC offsets (a clock change) are read in UTC."""
+    try:
+        return pd.to_datetime(col, errors="coerce", **options)
+    except ValueError:  # "Mixed timezones detected": one instant each, on one clock
+        return pd.to_datetime(col, errors="coerce", utc=True, **options)
 
 
 def _not_increasing(t: np.ndarray, step: int = 1_000_000) -> np.ndarray:
@@ -258,8 +292,10 @@ def _check_range(x: np.ndarray, names: tuple[str, ...], header_line: int | None,
                                  f"beyond any sensor (limit {limit:.4g}); {hint}")
 
 
-def _fill_short_nan_runs(x: np.ndarray, t: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
-    """Interpolate NaN runs of up to MAX_NAN_FILL samples in place; longer runs are an error naming where."""
+def _fill_short_nan_runs(x: np.ndarray, t: np.ndarray, names: tuple[str, ...]) -> list[str]:
+    """Interpolate NaN runs of up to MAX_NAN_FILL samples in place; longer runs are an error naming where.
+    Returns a warning for each column with more than FILLED_NOTE of its samples interpolated."""
+    notes = []
     for c in range(x.shape[1]):
         nan = np.isnan(x[:, c])
         if not nan.any():
@@ -272,7 +308,11 @@ def _fill_short_nan_runs(x: np.ndarray, t: np.ndarray, names: tuple[str, ...]) -
                                  f"from t={t[starts[longest]]:.2f} s; fill or drop those rows "
                                  f"(runs of up to {MAX_NAN_FILL} are interpolated)")
         x[nan, c] = np.interp(t[nan], t[~nan], x[~nan, c])
-    return x
+        filled = int(nan.sum())
+        if filled > FILLED_NOTE * len(nan):
+            notes.append(f"column {names[c]}: {filled} of {len(nan)} samples ({100 * filled / len(nan):.1f} %) "
+                         f"were missing and are interpolated")
+    return notes
 
 
 def _uniform(t: np.ndarray, x: np.ndarray, max_gap_s: float) -> tuple[np.ndarray, float, list[tuple[int, int]]]:
@@ -338,11 +378,19 @@ def read_recording(path: str | Path, placement: str | Sequence[SensorColumns],
     df = table.frame
     if len(df) < 2:
         raise RecordingError(f"{path}: has {len(df)} data rows; a recording needs many samples")
-    t, start_time = _times_seconds(df, fmt)
+    t, start_time, time_note = _times_seconds(df, fmt)
     _check_time(t)
     fps = _median_rate(t)
+    if fps < MIN_RATE_HZ:
+        raise RecordingError(f"the recording is sampled at {fps:.3g} Hz (median step {1 / fps:.3g} s); activity "
+                             f"recognition needs {MIN_RATE_HZ:g} Hz or more (the models read {RATE_HZ:g} Hz). If the "
+                             f"time column is not in seconds, say its unit (--time-unit ms)")
+    if fps < LOW_RATE_HZ:
+        time_note = (f"sampled at {fps:.3g} Hz: motion above {fps / 2:.3g} Hz (the harmonics of a step) is lost; "
+                     f"the models read {RATE_HZ:g} Hz, so expect lower accuracy") + (f"; {time_note}" if time_note
+                                                                                     else "")
     raw = np.zeros((6 * len(plans), len(df)), dtype=np.float32)  # each frame column is moved in, then dropped
-    units, warnings = [], []
+    units, warnings = [], [time_note] if time_note else []
     for k, ((name, _), plan) in enumerate(zip(groups, plans)):
         try:
             unit, notes = _read_sensor(df, plan, raw[6 * k:6 * k + 6], t, fps, fmt, header)
@@ -387,12 +435,14 @@ def _check_groups(groups: list[tuple[str, RecordingFormat]], joints: tuple[int, 
             other = names[joints.index(j)]
             raise RecordingError(f"sensors {other!r} and {names[k]!r} are both placed on {JOINT_NAMES[j]}; "
                                  f"give each sensor a different body site")
-    seen: dict[str, str] = {}
-    for name, plan in zip(names, plans):
+    seen: dict[str, tuple[int, str]] = {}
+    for k, (name, plan) in enumerate(zip(names, plans)):
         for col in plan.sensor_names():
             if col in seen:
-                raise RecordingError(f"column {col} is given to both {seen[col]!r} and {name!r}")
-            seen[col] = name
+                twice = seen[col] == (k, name)
+                raise RecordingError(f"column {col} is given twice to {name!r}; each axis needs its own column"
+                                     if twice else f"column {col} is given to both {seen[col][1]!r} and {name!r}")
+            seen[col] = (k, name)
     gyro = [plan.gyro is not None for plan in plans]
     if any(gyro) and not all(gyro):
         lacking = ", ".join(n for n, g in zip(names, gyro) if not g)
@@ -407,16 +457,31 @@ def _read_sensor(df: pd.DataFrame, plan: _Columns, out: np.ndarray, t: np.ndarra
     raw = _sensor_matrix(df, plan, out)
     names = tuple(plan.acc) + (tuple(plan.gyro) if has_gyro else ("-", "-", "-"))
     _check_finite(raw, names, header)
-    _fill_short_nan_runs(raw, t, names)
+    notes = _fill_short_nan_runs(raw, t, names)
     removed = fmt.acc_gravity == "removed"
     acc_units, note = (_linear_acc_units if removed else _acc_units)(raw[:, :3], fmt.acc_units, fps)
-    notes = [note] if note else []
+    notes += [note] if note else []
     raw[:, :3] *= np.float32(acc_scale(acc_units))
     _check_range(raw[:, :3], names[:3], header, ACC_LIMIT, "m/s^2", "fix or drop that row")
-    note = _gyro(raw[:, :3], raw[:, 3:], fmt.gyro_units, has_gyro, fps, names[3:], header, check=not removed)
-    if removed and has_gyro:
-        note = "gyroscope units not checked against gravity's turning (gravity removed): make sure --gyro-units is right"
-    return acc_units, notes + ([note] if note else [])
+    gyro_units = _gyro_to_rads(raw[:, 3:], fmt.gyro_units, has_gyro, names[3:], header)
+    notes += _working_sensor(raw, names, has_gyro)  # a stuck axis first: it would fail the units check too
+    if has_gyro and removed:
+        notes.append("gyroscope units not checked against gravity's turning (gravity removed): make sure "
+                     "--gyro-units is right")
+    elif has_gyro:
+        notes += _gyro_units_note(raw[:, :3], raw[:, 3:], fps, gyro_units)
+    return acc_units, notes
+
+
+def _working_sensor(x: np.ndarray, names: tuple[str, ...], has_gyro: bool) -> list[str]:
+    """RecordingError for a dead or stuck axis of a moving sensor; warnings for a never-moving one and clipping."""
+    try:
+        note = check_stuck_axes(x, names, has_gyro)
+    except StuckAxisError as err:
+        fix = ("use the accelerometers alone: --gyro-cols none (several sensors: SITE=ax,ay,az for every sensor)"
+               if err.gyro else "check --acc-cols")
+        raise RecordingError(f"{err}; {fix}") from None
+    return ([note] if note else []) + clipping_warnings(x, names, has_gyro)
 
 
 def _acc_units(acc: np.ndarray, given: str | None, fps: float) -> tuple[str, str | None]:
@@ -454,26 +519,31 @@ def _linear_acc_units(acc: np.ndarray, given: str | None, fps: float) -> tuple[s
     return unit, None
 
 
-def _gyro(acc: np.ndarray, gyro: np.ndarray, units: str, has_gyro: bool, fps: float, names: tuple[str, ...],
-          header: int | None, check: bool = True) -> str | None:
-    """Convert the gyroscope (T, 3) to rad/s in place and (``check``) check the declared unit against
-    gravity's turning; returns a warning or None."""
+def _gyro_to_rads(gyro: np.ndarray, units: str, has_gyro: bool, names: tuple[str, ...],
+                  header: int | None) -> str:
+    """Convert the gyroscope (T, 3) to rad/s in place and refuse values beyond any sensor; returns the
+    declared unit, normalised."""
     try:
         units = normalise_unit(units, GYRO_UNITS, "gyroscope")
     except ValueError as err:
         raise RecordingError(f"{err} (--gyro-units)") from None
     if not has_gyro:
-        return None
+        return units
     if units == "deg/s":
         gyro *= np.float32(np.pi / 180.0)
     hint = "if the gyroscope is in deg/s pass --gyro-units deg/s" if units == "rad/s" else "fix or drop that row"
     _check_range(gyro, names, header, GYRO_LIMIT, "rad/s", hint)
-    if not check:
-        return None
+    return units
+
+
+def _gyro_units_note(acc: np.ndarray, gyro: np.ndarray, fps: float, units: str) -> list[str]:
+    """The declared gyroscope ``units`` (gyro already in rad/s) against gravity's turning: RecordingError
+    when impossible, a warning when doubtful."""
     try:
-        return check_gyro_unit(acc, gyro, fps, units)
+        note = check_gyro_unit(acc, gyro, fps, units)
     except ValueError as err:
         raise RecordingError(str(err)) from None
+    return [note] if note else []
 
 
 def _sensor_matrix(df: pd.DataFrame, plan: _Columns, out: np.ndarray) -> np.ndarray:
@@ -527,11 +597,22 @@ def unclassified_tail(rec: Recording, start_s: np.ndarray, window_s: float) -> f
     return max(0.0, total - covered)
 
 
+def check_window(window_s: float, stride_s: float | None = None) -> None:
+    """RecordingError for windows shorter than MIN_WINDOW_S or a stride (s) under one sample at RATE_HZ."""
+    if not window_s >= MIN_WINDOW_S:
+        raise RecordingError(f"a window of {window_s:g} s is too short: the models were trained and evaluated on "
+                             f"windows of {MIN_WINDOW_S:g} s and longer; pass --window {MIN_WINDOW_S:g} or more")
+    if stride_s is not None and not (math.isfinite(stride_s) and int(round(stride_s * RATE_HZ)) >= 1):
+        raise RecordingError(f"a stride of {stride_s:g} s is shorter than one sample at {RATE_HZ:g} Hz; pass "
+                             f"--stride {1 / RATE_HZ:g} or more")
+
+
 def recording_windows(rec: Recording, window_s: float = 10.0, stride_s: float | None = None) -> CanonicalWindows:
     """Resample to RATE_HZ and cut windows of ``window_s`` every ``stride_s`` (default: back to back).
 
     Returns canonical windows with start times (s from the first sample), valid lengths and channel presence.
     """
+    check_window(window_s, stride_s)
     length, stride = int(round(window_s * RATE_HZ)), int(round((stride_s or window_s) * RATE_HZ))
     usable = [(a, b) for a, b in rec.segments if (b - a) / rec.fps >= window_s]
     if not usable:

@@ -6,6 +6,8 @@ SMPL index order. Every array with a joints axis in motionfm uses this order.
 
 from __future__ import annotations
 
+import difflib
+
 import numpy as np
 
 JOINT_NAMES: tuple[str, ...] = (
@@ -120,7 +122,9 @@ def placement_to_joint(name: str) -> int:
     if key in AMBIGUOUS_PLACEMENTS:
         raise ValueError(f"ambiguous placement {name!r}: say {AMBIGUOUS_PLACEMENTS[key]}")
     if key not in PLACEMENTS:
-        raise ValueError(f"unknown placement {name!r}; valid placements: {', '.join(sorted(PLACEMENTS))}")
+        close = difflib.get_close_matches(key, list(PLACEMENTS), n=3, cutoff=0.75)
+        hint = f"did you mean {' or '.join(close)}? " if close else ""
+        raise ValueError(f"unknown placement {name!r}; {hint}valid placements: {', '.join(sorted(PLACEMENTS))}")
     return JOINT_NAMES.index(PLACEMENTS[key])
 
 

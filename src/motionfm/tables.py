@@ -145,8 +145,8 @@ def read_table(path: str | Path, usecols: list[str] | None = None, nrows: int | 
     """Read a CSV (optionally .gz) or Parquet sensor table, or raise TableError naming the fix.
 
     ``usecols`` reads only those columns, ``nrows`` only the first rows (a peek at names and types), and
-    columns in ``float32`` are stored as float32 (half the memory of a long recording; values that are not
-    numbers become NaN).
+    columns in ``float32`` are stored as float32 (half the memory of a long recording; empty cells become NaN,
+    and a cell that is neither empty nor a number is a TableError naming its row).
     """
     path = Path(path)
     if not path.exists():
@@ -155,7 +155,7 @@ def read_table(path: str | Path, usecols: list[str] | None = None, nrows: int | 
         raise TableError(f"{path}: is a folder; give one CSV or Parquet recording file")
     name = path.name.lower()
     if name.endswith(PARQUET_SUFFIXES):
-        return Table(_float32(_read_parquet(path, usecols, nrows, float32), float32))
+        return Table(_float32(_read_parquet(path, usecols, nrows, float32), float32, None, "."))
     if not name.endswith(CSV_SUFFIXES):
         raise TableError(f"{path}: unsupported file type {path.suffix!r}; use .csv, .csv.gz, .tsv or .parquet")
     sep, decimal, header, metadata = sniff(path, _check_text(path, _head(path)))
@@ -169,12 +169,12 @@ def read_table(path: str | Path, usecols: list[str] | None = None, nrows: int | 
         dtype = {c: np.float32 for c in columns or () if str(c).strip() in float32}
         try:
             frame = _read_csv_columns(path, options, columns, dtype)
-        except ValueError:  # a cell that is not a number: read as text, coerced to NaN below
+        except ValueError:  # a cell that is not a number: read as text, checked below
             frame = _read_csv_columns(path, options, columns, {})
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError, EOFError) as err:
         raise TableError(f"{path}: not a readable CSV ({str(err).splitlines()[0]}); check the file") from None
     frame.columns = [str(c).strip() for c in frame.columns]
-    return Table(_float32(frame, float32), header, metadata, _fps_hint(metadata))
+    return Table(_float32(frame, float32, header, decimal), header, metadata, _fps_hint(metadata))
 
 
 def _read_csv_columns(path: Path, options: dict, columns: list[str] | None, dtype: dict) -> pd.DataFrame:
@@ -194,10 +194,30 @@ def _read_csv_columns(path: Path, options: dict, columns: list[str] | None, dtyp
     return pd.DataFrame(out, copy=False)
 
 
-def _float32(frame: pd.DataFrame, names: tuple[str, ...]) -> pd.DataFrame:
+MISSING_TEXT = ("", "nan", "na", "n/a", "null", "none", "-")  # cells read as missing values
+
+
+def _float32(frame: pd.DataFrame, names: tuple[str, ...], header: int | None, decimal: str) -> pd.DataFrame:
+    """The ``names`` columns of ``frame`` as float32: empty cells NaN, a cell that is not a number a TableError
+    naming it (row from 0 and, for a CSV whose header is on 0-based line ``header``, the file line). Text
+    cells are read with the file's ``decimal`` mark."""
     for c in names:
-        if c in frame.columns and frame[c].dtype != np.float32:
-            frame[c] = pd.to_numeric(frame[c], errors="coerce").astype(np.float32)
+        if c not in frame.columns or frame[c].dtype == np.float32:
+            continue
+        if pd.api.types.is_numeric_dtype(frame[c]):
+            frame[c] = frame[c].astype(np.float32)
+        else:
+            text = frame[c].astype(str).str.strip()
+            values = pd.to_numeric(text.str.replace(decimal, ".", regex=False) if decimal != "." else text,
+                                   errors="coerce")
+            bad = values.isna().to_numpy() & frame[c].notna().to_numpy() & \
+                ~text.str.lower().isin(MISSING_TEXT).to_numpy()
+            if bad.any():
+                row = int(np.argmax(bad))
+                line = f" (file line {header + 2 + row})" if header is not None else ""
+                raise TableError(f"column {c} holds {frame[c].iloc[row]!r} at row {row}{line}, which is not a "
+                                 f"number; fix or drop such rows ({int(bad.sum())} of {len(frame)})")
+            frame[c] = values.astype(np.float32)
     return frame
 
 

@@ -142,19 +142,33 @@ def gyro_gravity_ratio(acc: np.ndarray, gyro: np.ndarray, fps: float) -> tuple[f
     Returns (gyro RMS / gravity-turn RMS, gravity-turn RMS in rad/s); the ratio is ~1 for right units,
     ~57 for deg/s read as rad/s and ~1/57 for the reverse.
     """
+    return _ratio([_turn_sums(acc[span], gyro[span], fps) for span in sample_spans(len(acc), fps)])
+
+
+def gyro_gravity_ratio_windows(acc: np.ndarray, gyro: np.ndarray, fps: float) -> tuple[float, float]:
+    """gyro_gravity_ratio pooled over separate windows: acc, gyro (n, T, 3) at ``fps`` Hz (gyro in rad/s as
+    declared); each window is smoothed and differentiated on its own, so no jump between windows counts."""
+    return _ratio([_turn_sums(a, w, fps) for a, w in zip(acc, gyro)])
+
+
+def _turn_sums(acc: np.ndarray, gyro: np.ndarray, fps: float) -> tuple[float, float, int]:
+    """(sum of squared gravity-turn rates, sum of squared gyro rates perpendicular to gravity, samples) of one
+    stretch (T, 3) of samples, both smoothed over 0.5 s."""
     n = max(1, int(round(0.5 * fps)))
-    turn_ss = gyro_ss = 0.0
-    count = 0
-    for span in sample_spans(len(acc), fps):
-        a = _smooth(acc[span].astype(np.float64), n)
-        u = a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
-        turn = np.cross(np.gradient(u, 1.0 / fps, axis=0), u)  # (T, 3) rad/s, perpendicular to gravity
-        w = _smooth(gyro[span].astype(np.float64), n)
-        w_perp = w - u * np.sum(w * u, axis=1, keepdims=True)
-        turn_ss += float(np.sum(turn ** 2))
-        gyro_ss += float(np.sum(w_perp ** 2))
-        count += len(u)
-    turn_rms, gyro_rms = np.sqrt(turn_ss / count), np.sqrt(gyro_ss / count)
+    if len(acc) < 2:
+        return 0.0, 0.0, 0
+    a = _smooth(acc.astype(np.float64), n)
+    u = a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
+    turn = np.cross(np.gradient(u, 1.0 / fps, axis=0), u)  # (T, 3) rad/s, perpendicular to gravity
+    w = _smooth(gyro.astype(np.float64), n)
+    w_perp = w - u * np.sum(w * u, axis=1, keepdims=True)
+    return float(np.sum(turn ** 2)), float(np.sum(w_perp ** 2)), len(u)
+
+
+def _ratio(sums: list[tuple[float, float, int]]) -> tuple[float, float]:
+    """(gyro RMS / gravity-turn RMS, gravity-turn RMS) from _turn_sums of the stretches of a recording."""
+    turn_ss, gyro_ss, count = (sum(s[k] for s in sums) for k in range(3))
+    turn_rms, gyro_rms = np.sqrt(turn_ss / max(count, 1)), np.sqrt(gyro_ss / max(count, 1))
     return float(gyro_rms / max(turn_rms, 1e-12)), float(turn_rms)
 
 
@@ -164,17 +178,22 @@ def check_gyro_unit(acc: np.ndarray, gyro: np.ndarray, fps: float, unit: str) ->
 
     acc (T, 3) any unit, gyro (T, 3) already converted to rad/s from the declared ``unit``.
     """
-    ratio, turn = gyro_gravity_ratio(acc, gyro, fps)
+    return judge_gyro_ratio(*gyro_gravity_ratio(acc, gyro, fps), unit)
+
+
+def judge_gyro_ratio(ratio: float, turn: float, unit: str, fix: str = "pass --gyro-units {other}",
+                     check: str = "check --gyro-units and --gyro-cols") -> str | None:
+    """check_gyro_unit's verdict on a gyro_gravity_ratio result (ratio, gravity-turn RMS rad/s) for ``unit``;
+    ``fix`` (formatted with the other unit) ends the error, ``check`` the warning."""
     gyro_rms = ratio * turn
     if max(gyro_rms, turn) < 0.05:  # both under 3 deg/s: nothing to compare
         return None
     if unit == "rad/s" and ratio > 10 or unit == "deg/s" and ratio < 0.03:
         other = "deg/s" if unit == "rad/s" else "rad/s"
         raise ValueError(f"the gyroscope read in {unit} turns {ratio:.3g}x as fast as gravity turns in the sensor "
-                         f"frame (should be ~1); the data look like {other}: pass --gyro-units {other}")
+                         f"frame (should be ~1); the data look like {other}: {fix.format(other=other)}")
     if gyro_rms < 1e-6:
         return "the gyroscope columns are all zero while gravity turns: is the gyroscope off? (--gyro-cols none)"
     if ratio > 4 or ratio < 0.08:
-        return (f"the gyroscope read in {unit} turns {ratio:.2g}x as fast as gravity (expected ~1): check "
-                f"--gyro-units and --gyro-cols")
+        return f"the gyroscope read in {unit} turns {ratio:.2g}x as fast as gravity (expected ~1): {check}"
     return None
