@@ -469,3 +469,8 @@ def test_times_across_a_clock_change_are_read_in_utc(tmp_path):
     df["time"] = [s.isoformat() for s in stamps]  # +01:00, then +02:00 after 02:00
     rec = read_recording(write(df, tmp_path), "waist", RecordingFormat(acc_units="g"))
     assert rec.fps == pytest.approx(50.0) and rec.duration == pytest.approx(20.0, abs=0.05)
+
+
+def test_a_missing_time_column_lists_every_column_of_the_file(tmp_path):
+    message = _bad(make_recording(), tmp_path, RecordingFormat(acc_units="g", time_col="t_s"))
+    assert "no time column 't_s' (file has: time, ax, ay, az, gx, gy, gz)" in message

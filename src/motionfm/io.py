@@ -365,6 +365,9 @@ def read_recording(path: str | Path, placement: str | Sequence[SensorColumns],
     flags = ("--acc-cols", "--gyro-cols") if isinstance(placement, str) else ("--placement",) * 2
     plans = [_plan_columns(peek.frame, f, flags) for _, f in groups]
     _check_groups(groups, joints, plans)
+    if fmt.time_col is not None and not fmt.fps and not peek.fps_hint and _time_column(peek.frame, fmt) is None:
+        raise RecordingError(f"no time column {fmt.time_col!r} (file has: {', '.join(map(str, peek.frame.columns))}); "
+                             f"name it with --time-col or give the rate with --fps")
     if len(plans) > 1 and plans[0].gyro is None:
         spare = _spare_numeric(peek.frame, {plans[0].time, *(c for plan in plans for c in plan.sensor_names())})
         if len(spare) >= 3:
