@@ -93,14 +93,14 @@ def check_sensors(windows: CanonicalWindows, fps: float, gyro_units: bool = True
     joint moves (all-zero frames, i.e. padding, left out), gyroscopes on every worn joint or on none, and
     (``gyro_units``) a gyroscope that turns as fast as gravity turns in the sensor frame (not ~57x: deg/s).
     Clipping and a doubtful gyroscope ratio are warnings. Messages name the joint."""
-    worn = np.nonzero(windows.mask.any(axis=0))[0]
-    gyro = {j: bool(np.abs(windows.x[windows.mask[:, j], :, j, 3:]).max(initial=0.0) > 0) for j in worn}
+    worn = {j: windows.x[windows.mask[:, j], :, j] for j in np.nonzero(windows.mask.any(axis=0))[0]}  # (m, T, 6)
+    gyro = {j: bool(np.abs(x[..., 3:]).max(initial=0.0) > 0) for j, x in worn.items()}
     if len(set(gyro.values())) > 1:
         lacking = ", ".join(JOINT_NAMES[j] for j, g in gyro.items() if not g)
         raise ValueError(f"the {lacking} data have no gyroscope (all zero) but the other sensors do; give "
                          f"gyroscopes for every sensor or for none")
-    for joint in worn:
-        x, name = windows.x[windows.mask[:, joint], :, joint], JOINT_NAMES[joint]  # (m, T, 6)
+    for joint, x in worn.items():
+        name = JOINT_NAMES[joint]
         _check_limits(x, name)
         flat = x.reshape(-1, 6)
         flat = flat[np.any(flat != 0, axis=1)]  # padding frames carry no sensor reading

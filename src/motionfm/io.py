@@ -191,14 +191,16 @@ def _time_column(df: pd.DataFrame, fmt: RecordingFormat) -> str | None:
     return find_time(list(df.columns)) if fmt.time_col == "time" else None
 
 
-def _times_seconds(df: pd.DataFrame, fmt: RecordingFormat) -> tuple[np.ndarray, pd.Timestamp | None, str | None]:
+def _times_seconds(df: pd.DataFrame, fmt: RecordingFormat, file_columns: Sequence
+                   ) -> tuple[np.ndarray, pd.Timestamp | None, str | None]:
     """Times (T,) in seconds, the clock at the first sample when the file has one, and a warning when the
-    time unit was guessed from steps that fit two units."""
+    time unit was guessed from steps that fit two units. ``df`` holds the columns read; ``file_columns``
+    (all of the file's) are listed when the time column is missing."""
     name = _time_column(df, fmt)
     if name is None:
         if fmt.fps:
             return np.arange(len(df)) / fmt.fps, None, None
-        raise RecordingError(f"no time column {fmt.time_col!r} (file has: {', '.join(map(str, df.columns))}); "
+        raise RecordingError(f"no time column {fmt.time_col!r} (file has: {', '.join(map(str, file_columns))}); "
                              f"name it with --time-col or give the rate with --fps")
     if fmt.fps:
         raise RecordingError(f"the file has a time column ({name!r}) and --fps was given: give one of them "
@@ -365,9 +367,6 @@ def read_recording(path: str | Path, placement: str | Sequence[SensorColumns],
     flags = ("--acc-cols", "--gyro-cols") if isinstance(placement, str) else ("--placement",) * 2
     plans = [_plan_columns(peek.frame, f, flags) for _, f in groups]
     _check_groups(groups, joints, plans)
-    if fmt.time_col is not None and not fmt.fps and not peek.fps_hint and _time_column(peek.frame, fmt) is None:
-        raise RecordingError(f"no time column {fmt.time_col!r} (file has: {', '.join(map(str, peek.frame.columns))}); "
-                             f"name it with --time-col or give the rate with --fps")
     if len(plans) > 1 and plans[0].gyro is None:
         spare = _spare_numeric(peek.frame, {plans[0].time, *(c for plan in plans for c in plan.sensor_names())})
         if len(spare) >= 3:
@@ -381,19 +380,17 @@ def read_recording(path: str | Path, placement: str | Sequence[SensorColumns],
     df = table.frame
     if len(df) < 2:
         raise RecordingError(f"{path}: has {len(df)} data rows; a recording needs many samples")
-    t, start_time, time_note = _times_seconds(df, fmt)
+    t, start_time, time_note = _times_seconds(df, fmt, peek.frame.columns)
     _check_time(t)
     fps = _median_rate(t)
     if fps < MIN_RATE_HZ:
         raise RecordingError(f"the recording is sampled at {fps:.3g} Hz (median step {1 / fps:.3g} s); activity "
                              f"recognition needs {MIN_RATE_HZ:g} Hz or more (the models read {RATE_HZ:g} Hz). If the "
                              f"time column is not in seconds, say its unit (--time-unit ms)")
-    if fps < LOW_RATE_HZ:
-        time_note = (f"sampled at {fps:.3g} Hz: motion above {fps / 2:.3g} Hz (the harmonics of a step) is lost; "
-                     f"the models read {RATE_HZ:g} Hz, so expect lower accuracy") + (f"; {time_note}" if time_note
-                                                                                     else "")
+    rate_note = (f"sampled at {fps:.3g} Hz: motion above {fps / 2:.3g} Hz (the harmonics of a step) is lost; the "
+                 f"models read {RATE_HZ:g} Hz, so expect lower accuracy") if fps < LOW_RATE_HZ else None
     raw = np.zeros((6 * len(plans), len(df)), dtype=np.float32)  # each frame column is moved in, then dropped
-    units, warnings = [], [time_note] if time_note else []
+    units, warnings = [], [note for note in (rate_note, time_note) if note]
     for k, ((name, _), plan) in enumerate(zip(groups, plans)):
         try:
             unit, notes = _read_sensor(df, plan, raw[6 * k:6 * k + 6], t, fps, fmt, header)
