@@ -121,10 +121,12 @@ def test_bundled_weights_give_reference_embeddings():
     torch.testing.assert_close(new, ref, atol=1e-5, rtol=1e-4)
 
 
-def test_present_joints_config_shares_small_state_dict():
-    small, sparse = STGCN(stgcn_config("small")), STGCN(stgcn_config("small-sparse"))
+@pytest.mark.parametrize("name,hops", [("small-sparse", 0), ("small-local", 1)])
+def test_present_joints_config_shares_small_state_dict(name, hops):
+    small, sparse = STGCN(stgcn_config("small")), STGCN(stgcn_config(name))
     assert {k: v.shape for k, v in small.state_dict().items()} == {k: v.shape for k, v in sparse.state_dict().items()}
-    assert stgcn_config("small-sparse").graph == "present" and stgcn_config("small").graph == "full"
+    assert stgcn_config(name).graph == "present" and stgcn_config("small").graph == "full"
+    assert stgcn_config(name).hops == hops
     with pytest.raises(ValueError, match="unknown graph mode"):
         stgcn_config("small", graph="some")
 

@@ -66,13 +66,16 @@ CONFIGS: dict[str, STGCNConfig] = {
     # cheaper by design: small's weights, computed on the present joints only (1-5 nodes instead of 22)
     "small-sparse": STGCNConfig(channels=(32, 32, 64, 64, 128, 128), strides=(2, 2, 1, 2, 1, 1),
                                 graph="present", hops=0, name="small-sparse"),
+    # between the two: the present joints and their skeleton neighbours (e.g. wrist + elbow), small's weights
+    "small-local": STGCNConfig(channels=(32, 32, 64, 64, 128, 128), strides=(2, 2, 1, 2, 1, 1),
+                               graph="present", hops=1, name="small-local"),
     # for tests and smoke runs
     "tiny": STGCNConfig(channels=(8, 16), strides=(2, 2), temporal_kernel=5, name="tiny"),
 }
 
 
 def stgcn_config(name: str, **overrides) -> STGCNConfig:
-    """A named configuration ('unimts-reference', 'small', 'small-sparse', 'tiny') with optional field overrides."""
+    """A named configuration ('unimts-reference', 'small', 'small-sparse', 'small-local', 'tiny') with optional field overrides."""
     if name not in CONFIGS:
         raise ValueError(f"unknown ST-GCN config {name!r}; known: {', '.join(CONFIGS)}")
     base = CONFIGS[name]
