@@ -13,7 +13,7 @@ from motionfm.skeleton import joint_index
 def uci(dataset):
     ws = dataset("uci-har")
     train = np.nonzero(ws.split == "train")[0][::4]
-    test = np.nonzero(ws.split == "test")[0]
+    test = np.nonzero(ws.split == "test")[0][::2]  # every second test window: the same subjects, half the cost
     single = lambda idx: ws.x[idx][:, :, 0]  # noqa: E731  (n, 200, 6) waist phone at 20 Hz
     return ws, single(train), ws.y[train], single(test), ws.y[test]
 
@@ -105,6 +105,59 @@ def test_linear_probe_caches_features_per_input(uci, monkeypatch):
     assert calls == [40] and first.shape == again.shape  # one encoder pass for two fits and two predictions
     probe.predict(x_train[40:50])
     assert calls == [40, 10]
+
+
+def test_zero_shot_and_embedder_run_the_encoder_once_per_input(uci, monkeypatch):
+    """decision_function, predict_proba and predict on the same windows share one encoder pass; transform
+    returns a copy, so changing its output does not change the next answer."""
+    import motionfm.api as api
+
+    ws, _, _, x_test, _ = uci
+    calls = []
+    real = api.embed
+    monkeypatch.setattr(api, "embed", lambda *a, **k: calls.append(len(a[1])) or real(*a, **k))
+    clf = ZeroShotClassifier(labels=ws.class_names, placement="waist")
+    scores = clf.decision_function(x_test[:20])
+    clf.predict_proba(x_test[:20]), clf.predict(x_test[:20])
+    assert calls == [20]
+    np.testing.assert_array_equal(clf.decision_function(x_test[:20]), scores)
+    emb = Embedder(placement="waist")
+    first = emb.transform(x_test[:20])
+    first[:] = 0.0
+    assert calls == [20, 20] and np.abs(emb.transform(x_test[:20])).sum() > 0
+    emb.transform(x_test[20:25])
+    assert calls == [20, 20, 5]
+
+
+def _clipped_walking(uci) -> np.ndarray:
+    """Walking windows whose acceleration swing is tripled and clipped at +-1.5 g: a sensor range clips them."""
+    ws, _, _, x_test, y_test = uci
+    x = x_test[y_test == list(ws.class_names).index("walking")][:30].copy()
+    mean = x[..., :3].mean(axis=1, keepdims=True)
+    x[..., :3] = np.clip(mean + 3 * (x[..., :3] - mean), -1.5 * 9.80665, 1.5 * 9.80665)
+    return x
+
+
+def _user_code(call: str, x: np.ndarray) -> None:
+    if call == "to_canonical":
+        to_canonical(x, placement="waist", acc_gravity="included")
+    elif call == "zero-shot":
+        ZeroShotClassifier(labels=["walking", "sitting"], placement="waist").predict(x)
+    else:
+        Embedder(placement="waist").fit().transform(x)
+
+
+@pytest.mark.parametrize("call,source", [("to_canonical", "to_canonical("), ("zero-shot", ".predict(x)"),
+                                         ("embedder", ".transform(x)")])
+def test_warnings_point_at_the_callers_line(uci, call, source):
+    """A sensor-check warning names the line of the user's code that called motionfm, not a line inside it."""
+    import linecache
+
+    with pytest.warns(UserWarning, match="the sensor's range clips") as caught:
+        _user_code(call, _clipped_walking(uci))
+    places = {(w.filename, w.lineno) for w in caught if "range clips" in str(w.message)}
+    assert len(places) == 1 and next(iter(places))[0] == __file__, places
+    assert source in linecache.getline(*next(iter(places)))
 
 
 def test_linear_probe_fused_with_minirocket(uci):

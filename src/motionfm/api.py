@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
+import sys
 import warnings
 from collections import OrderedDict
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
+import sklearn
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
@@ -32,6 +36,16 @@ from .units import GRAVITY, gyro_gravity_ratio_windows, judge_gyro_ratio, units_
 from .windows import RATE_HZ, CanonicalWindows, place_sensors
 
 UPRIGHT_MIN_WINDOWS = 20  # fewer windows in one call cannot be trusted to show a sensor's typical gravity
+_LIBRARY_DIRS = tuple(str(Path(m.__file__).resolve().parent) + os.sep for m in (sys.modules[__package__], sklearn))
+
+
+def _caller_level() -> int:
+    """``stacklevel`` for warnings.warn called here that names the first frame outside motionfm and
+    scikit-learn: the user's line (a Pipeline or cross_val_score in between is skipped)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(_LIBRARY_DIRS):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def to_canonical(X, fps: float = RATE_HZ, placement: str | Sequence[str] = "left_wrist",
@@ -117,7 +131,7 @@ def check_sensors(windows: CanonicalWindows, fps: float, gyro_units: bool = True
                                           fix=f"X's {name} gyroscope must be rad/s (deg/s x pi/180)",
                                           check=f"check X's {name} gyroscope channels and units (rad/s)"))
         for note in filter(None, notes):
-            warnings.warn(f"{name}: {note}", stacklevel=4)
+            warnings.warn(f"{name}: {note}", stacklevel=_caller_level())
 
 
 def _check_limits(x: np.ndarray, joint: str) -> None:
@@ -194,11 +208,28 @@ class _Base(BaseEstimator):
         if len(w) < UPRIGHT_MIN_WINDOWS:
             warnings.warn(f"an upright-frame model finds each sensor's frame over the windows given together; "
                           f"{len(w)} window(s) is too few (a lying window alone would be turned upright): pass "
-                          f"a recording's windows in one call", stacklevel=4)
+                          f"a recording's windows in one call", stacklevel=_caller_level())
         return upright_canonical(w.x, w.mask)
 
-    def _embed(self, X) -> torch.Tensor:
-        return embed(self._model(), self._canonical(X))
+    def _cached(self, X, what, compute) -> np.ndarray:
+        """``compute(X)`` for (n, ...) windows X, kept for the last ``cache_size`` (default 8) arrays: the key is
+        ``what``, the settings that change the result and X's bytes, so the same windows seen again (refitting,
+        predict after decision_function, a grid over C) do not run the encoder again."""
+        X = np.ascontiguousarray(X, dtype=np.float32)
+        key = (what, self.model, float(self.fps), str(self.placement), self.acc_gravity, X.shape,
+               hashlib.sha1(X.data).hexdigest())
+        cache = self.__dict__.setdefault("_feature_cache", OrderedDict())
+        if key in cache:
+            cache.move_to_end(key)
+        else:
+            cache[key] = compute(X)
+            while len(cache) > max(1, getattr(self, "cache_size", 8)):
+                cache.popitem(last=False)
+        return cache[key]
+
+    def _embed(self, X) -> np.ndarray:
+        """(n, d) unit-norm embeddings of X (cached)."""
+        return self._cached(X, "projected", lambda x: embed(self._model(), self._canonical(x)).numpy())
 
 
 class Embedder(_Base, TransformerMixin):
@@ -213,7 +244,7 @@ class Embedder(_Base, TransformerMixin):
         return self
 
     def transform(self, X) -> np.ndarray:
-        return self._embed(X).numpy()
+        return self._embed(X).copy()  # a copy: the cached array stays as computed
 
 
 class ZeroShotClassifier(_Base, ClassifierMixin):
@@ -238,7 +269,7 @@ class ZeroShotClassifier(_Base, ClassifierMixin):
         """(n, n_labels) cosine similarities."""
         if not hasattr(self, "label_matrix_"):
             self.fit()
-        return (self._embed(X) @ self.label_matrix_.T).numpy()
+        return self._embed(X) @ self.label_matrix_.T.numpy()
 
     def predict_proba(self, X) -> np.ndarray:
         """(n, n_labels) probabilities: softmax of the cosine similarities over the labels, at the temperature
@@ -262,7 +293,8 @@ class ZeroShotClassifier(_Base, ClassifierMixin):
         return self
 
     def predict(self, X) -> np.ndarray:
-        return self.classes_[self.decision_function(X).argmax(axis=1)]
+        scores = self.decision_function(X)  # fits first when needed, which sets classes_
+        return self.classes_[scores.argmax(axis=1)]
 
 
 class LinearProbeClassifier(_Base, ClassifierMixin):
@@ -286,17 +318,10 @@ class LinearProbeClassifier(_Base, ClassifierMixin):
 
     def _encoder_features(self, X) -> np.ndarray:
         """(n, d) raw encoder features of X, from the cache when the same array was seen."""
-        X = np.ascontiguousarray(X, dtype=np.float32)
         net = self._model()
         layers = net.layers_for(getattr(self, "layers", "last"))  # pickled before layers existed: the output
-        key = (self.model, float(self.fps), str(self.placement), self.acc_gravity, layers, X.shape,
-               hashlib.sha1(X.data).hexdigest())
-        cache = self.__dict__.setdefault("_feature_cache", OrderedDict())
-        if key not in cache:
-            cache[key] = embed(net, self._canonical(X), projected=False, layers=layers).numpy()
-            while len(cache) > max(1, self.cache_size):
-                cache.popitem(last=False)
-        return cache[key]
+        return self._cached(X, f"raw-{layers}",
+                            lambda x: embed(net, self._canonical(x), projected=False, layers=layers).numpy())
 
     def _features(self, X) -> np.ndarray:
         f = self._encoder_features(X)
