@@ -184,6 +184,31 @@ def _knee_bend(fps: float, omega: float = 2.0, seconds: float = 3.0) -> np.ndarr
     return pos
 
 
+@pytest.mark.parametrize("fps,frames", [(30.0, 40), (60.0, 31), (120.0, 300)])
+@pytest.mark.parametrize("deriv", [0, 1, 2])
+def test_differentiation_edges_are_cubic_fits_and_the_middle_is_the_filter(fps, frames, deriv):
+    """The middle samples are the quintic Savitzky-Golay filter; each end's w // 2 samples are the derivative
+    of a cubic least-squares fit over EDGE_SECONDS (scipy's own edge fit as the reference), and a cubic
+    trajectory comes out exact everywhere."""
+    from scipy.signal import savgol_filter
+
+    from motionfm.simulate import EDGE_SECONDS, _differentiate, _window
+
+    cfg = SimConfig()
+    x = np.random.default_rng(frames).normal(size=(frames, 4, 3)).cumsum(0)
+    w = _window(frames, fps, cfg)
+    half, edge = w // 2, min(max(int(round(EDGE_SECONDS * fps)) | 1, 5), frames - (1 - frames % 2))
+    got = _differentiate(x, fps, deriv, w, cfg)
+    sg = lambda y, n, order: savgol_filter(y, n, order, deriv=deriv, delta=1 / fps, axis=0, mode="interp")  # noqa: E731
+    np.testing.assert_allclose(got[half:-half], sg(x, w, cfg.polyorder)[half:-half], rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(got[:half], sg(x[:edge], edge, 3)[:half], rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(got[-half:], sg(x[-edge:], edge, 3)[-half:], rtol=1e-9, atol=1e-9)
+    t = np.arange(frames) / fps
+    cubic = (1 - 2 * t + 0.5 * t**2 - 0.3 * t**3)[:, None, None] * np.ones((1, 4, 3))
+    exact = [cubic[:, 0, 0], -2 + t - 0.9 * t**2, 1 - 1.8 * t][deriv]
+    np.testing.assert_allclose(_differentiate(cubic, fps, deriv, w, cfg)[:, 2, 1], exact, rtol=1e-7, atol=1e-7)
+
+
 @pytest.mark.parametrize("fps", [30.0, 60.0])
 def test_knee_slot_rides_on_the_shank_and_hip_slot_on_the_thigh(fps):
     from motionfm.skeleton import SENSOR_SEGMENT, joint_index

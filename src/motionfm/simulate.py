@@ -18,9 +18,10 @@ from positions hold their twist frame by frame (one loop over time for all joint
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
-from scipy.signal import savgol_filter
+from scipy.signal import savgol_coeffs, savgol_filter
 
 from .geometry import (matrix_to_quat, quat_between, quat_conjugate, quat_make_continuous, quat_multiply,
                        quat_normalize, quat_rotate)
@@ -205,15 +206,24 @@ def _differentiate(x: np.ndarray, fps: float, deriv: int, w: int, config: SimCon
     A high-order fit over a short window extrapolates noise wildly at the clip's two ends, so the first and
     last w // 2 samples take a cubic fit over EDGE_SECONDS instead (exact for the same polynomials).
     """
-    out = savgol_filter(x, w, config.polyorder, deriv=deriv, delta=1.0 / fps, axis=0, mode="interp")
     edge = min(max(int(round(EDGE_SECONDS * fps)) | 1, 5), len(x) - (1 - len(x) % 2))
     if config.polyorder <= 3 or edge < 5:
-        return out
-    half = w // 2
-    for part, keep in ((slice(0, edge), slice(0, half)), (slice(len(x) - edge, len(x)), slice(edge - half, edge))):
-        fit = savgol_filter(x[part], edge, 3, deriv=deriv, delta=1.0 / fps, axis=0, mode="interp")
-        out[part][keep] = fit[keep]
+        return savgol_filter(x, w, config.polyorder, deriv=deriv, delta=1.0 / fps, axis=0, mode="interp")
+    out = savgol_filter(x, w, config.polyorder, deriv=deriv, delta=1.0 / fps, axis=0, mode="nearest")
+    half = w // 2  # the samples the main filter's edge mode touched, all replaced below
+    head, tail = _polyfit_operator(edge, half, deriv, float(fps))
+    out[:half] = np.tensordot(head, x[:edge], axes=1)
+    out[len(x) - half:] = np.tensordot(tail, x[len(x) - edge:], axes=1)
     return out
+
+
+@lru_cache(maxsize=64)
+def _polyfit_operator(edge: int, half: int, deriv: int, fps: float) -> tuple[np.ndarray, np.ndarray]:
+    """(half, edge) matrices: the ``deriv``-th derivative of the cubic least-squares fit to ``edge`` samples,
+    at the first ``half`` (head) and the last ``half`` (tail) of them, per 1 / fps seconds."""
+    rows = [savgol_coeffs(edge, 3, deriv=deriv, delta=1.0 / fps, pos=k, use="dot") for k in range(edge)]
+    op = np.stack(rows)
+    return op[:half], op[edge - half:]
 
 
 def simulate_imu(positions: np.ndarray, fps: float, rotations: np.ndarray | None = None,
