@@ -165,6 +165,7 @@ def local_transforms(motion: BVHMotion, joints: list[int],
     n = frames.shape[0]
     trans = np.empty((n, len(joints), 3))
     rots = np.broadcast_to(np.eye(3), (n, len(joints), 3, 3)).copy()
+    by_order: dict[str, list[tuple[int, np.ndarray]]] = {}  # joints sharing an Euler order: one matrix call
     for k, j in enumerate(joints):
         cols, names = frames[:, slices[j]], skel.channels[j]
         trans[:, k] = skel.offsets[j]
@@ -180,7 +181,9 @@ def local_transforms(motion: BVHMotion, joints: list[int],
                     order += axis
             angles = np.zeros((n, 3))
             angles[:, :len(rot_idx)] = cols[:, rot_idx]
-            rots[:, k] = euler_to_matrix(angles, order, degrees=True)
+            by_order.setdefault(order, []).append((k, angles))
+    for order, group in by_order.items():
+        rots[:, [k for k, _ in group]] = euler_to_matrix(np.stack([a for _, a in group], 1), order, degrees=True)
     return trans, rots
 
 
