@@ -153,6 +153,31 @@ def test_corrupt_amc_is_reported(tmp_path, mocap_dir):
         read_amc(folder / "02_01.amc", _write(tmp_path, "x.asf", ":root\n order TX TY TZ RX RY RZ\n"))
 
 
+@pytest.mark.parametrize("change,message", [
+    (lambda lines: lines[:20] + ["lfemur 1 2"] + lines[21:], ":21: lfemur needs 3 values"),
+    (lambda lines: lines[:40] + ["lhumerus 1 x 3"] + lines[41:], ":41: non-numeric value"),
+    (lambda lines: lines[:60] + ["ltail 1 2 3"] + lines[61:], ":61: bone 'ltail' is not in the ASF skeleton"),
+    (lambda lines: lines[:-3], "frame lacks"),
+    (lambda lines: lines[:100] + ["# a comment", ""] + lines[100:], None),  # irregular layout, same frames
+    (lambda lines: [ln.replace(" ", "  ") for ln in lines] + ["", ""], None),
+])
+def test_amc_fast_and_line_by_line_reading_agree(tmp_path, mocap_dir, change, message):
+    """Every frame laid out alike is read a bone at a time; any other layout line by line. Both give the same
+    numbers, and a bad line is named by its number whichever path met it first."""
+    from motionfm.motion.amc import parse_amc, parse_asf
+
+    folder = mocap_dir / "asfamc/data/CMU/asfamc/subjects/02"
+    text, skel = (folder / "02_01.amc").read_text(), parse_asf((folder / "02.asf").read_text())
+    changed = "\n".join(change(text.splitlines()))
+    if message:
+        with pytest.raises(MotionFormatError, match=message):
+            parse_amc(changed, skel)
+        return
+    ref, got = parse_amc(text, skel), parse_amc(changed, skel)
+    assert ref.keys() == got.keys() and all(np.array_equal(ref[k], got[k]) for k in ref)
+    assert got["root"].shape == (text.count("\nroot "), 6)
+
+
 def test_load_motion_dispatch_and_archives(tmp_path):
     with pytest.raises(MotionFormatError, match="unsupported motion file"):
         load_motion(_write(tmp_path, "a.fbx", ""))

@@ -115,38 +115,102 @@ def parse_asf(text: str, source: str = "<asf>") -> ASFSkeleton:
 
 
 def parse_amc(text: str, skel: ASFSkeleton, source: str = "<amc>") -> dict[str, np.ndarray]:
-    """Parse AMC frames: {'root': (F, 6), bone: (F, n_dof)}; errors name file and line."""
-    values: dict[str, list[list[float]]] = {"root": []}
+    """Parse AMC frames: {'root': (F, 6), bone: (F, n_dof)}; errors name file and line.
+
+    The usual layout (every frame: its number, then the same bones in the same order) is read a bone at a time
+    (_parse_regular); anything else line by line, grouped by bone, a failing bone read row by row to name the
+    first bad line."""
+    lines = text.splitlines()
+    regular = _parse_regular(lines, skel)
+    if regular is not None:
+        return regular
+    rows: dict[str, list[str]] = {"root": []}
+    where: dict[str, list[int]] = {"root": []}  # 1-based line of each row
     frame_lines: list[int] = []
-    for i, ln in enumerate(text.splitlines()):
+    for i, ln in enumerate(lines):
         s = ln.strip()
         if not s or s[0] in "#:":
             continue
-        tok = s.split()
-        if len(tok) == 1 and tok[0].isdigit():
+        name, *rest = s.split(None, 1)
+        if not rest and name.isdigit():
             frame_lines.append(i + 1)
             continue
-        name = tok[0]
-        expected = 6 if name == "root" else len(skel.bones[name].dofs) if name in skel.bones else -1
-        if expected < 0:
-            raise MotionFormatError(f"{source}:{i + 1}: bone {name!r} is not in the ASF skeleton")
-        try:
-            row = [float(v) for v in tok[1:]]
-        except ValueError:
-            raise MotionFormatError(f"{source}:{i + 1}: non-numeric value") from None
-        if len(row) != expected:
-            raise MotionFormatError(f"{source}:{i + 1}: {name} needs {expected} values, got {len(row)}")
-        values.setdefault(name, []).append(row)
+        rows.setdefault(name, []).append(rest[0] if rest else "")
+        where.setdefault(name, []).append(i + 1)
+    unknown = [(lines[0], name) for name, lines in where.items() if lines and name != "root" and name not in skel.bones]
+    if unknown:
+        line, name = min(unknown)
+        raise MotionFormatError(f"{source}:{line}: bone {name!r} is not in the ASF skeleton")
     n = len(frame_lines)
     if n == 0:
         raise MotionFormatError(f"{source}: no frames found (not an AMC file?)")
-    out = {}
-    for name, rows in values.items():
-        if len(rows) != n:
-            raise MotionFormatError(f"{source}:{frame_lines[min(len(rows), n - 1)]}: frame lacks '{name}' "
-                                    f"(file truncated? {len(rows)} of {n} frames)")
-        out[name] = np.asarray(rows)
+    out, errors = {}, []
+    for name, block in rows.items():
+        try:
+            out[name] = _parse_rows(block, where[name], 6 if name == "root" else len(skel.bones[name].dofs), name)
+        except ValueError as err:
+            errors.append(err.args)
+    if errors:
+        line, what = min(errors)
+        raise MotionFormatError(f"{source}:{line}: {what}")
+    for name, block in rows.items():
+        if len(block) != n:
+            raise MotionFormatError(f"{source}:{frame_lines[min(len(block), n - 1)]}: frame lacks '{name}' "
+                                    f"(file truncated? {len(block)} of {n} frames)")
     return out
+
+
+def _parse_regular(lines: list[str], skel: ASFSkeleton) -> dict[str, np.ndarray] | None:
+    """{'root': (F, 6), bone: (F, n_dof)} when every frame is its number line followed by the same bone lines
+    in the same order and nothing else; None otherwise (the line-by-line path then reads it and names errors)."""
+    while lines and not lines[-1].strip():
+        lines = lines[:-1]
+    start = next((i for i, ln in enumerate(lines) if ln.strip().isdigit()), None)
+    if start is None:
+        return None
+    body = lines[start:]
+    period = next((k for k in range(1, len(body)) if body[k].strip().isdigit()), len(body))
+    n = len(body) // period
+    if period < 2 or len(body) != n * period or not all(ln.strip().isdigit() for ln in body[::period]):
+        return None
+    out = {}
+    for k in range(1, period):
+        name = body[k].split(None, 1)[0] if body[k].strip() else ""
+        if name != "root" and name not in skel.bones:
+            return None
+        width = 7 if name == "root" else len(skel.bones[name].dofs) + 1
+        tokens = " ".join(body[k::period]).split()
+        if len(tokens) != n * width or name in out:
+            return None
+        table = np.array(tokens).reshape(n, width)
+        if not (table[:, 0] == name).all():
+            return None
+        try:
+            out[name] = table[:, 1:].astype(np.float64)
+        except ValueError:
+            return None
+    return out if "root" in out else None
+
+
+def _parse_rows(block: list[str], lines: list[int], expected: int, name: str) -> np.ndarray:
+    """(len(block), expected) numbers of one bone's rows (their text after the name) at 1-based ``lines``;
+    ValueError(line, what) for the first bad row."""
+    if not block:
+        return np.zeros((0, expected))
+    try:
+        values = np.array([row.split() for row in block], dtype=np.float64)  # ragged rows raise ValueError
+        if values.shape == (len(block), expected):
+            return values
+    except ValueError:
+        pass
+    for row, line in zip(block, lines):
+        try:
+            numbers = [float(v) for v in row.split()]
+        except ValueError:
+            raise ValueError(line, "non-numeric value") from None
+        if len(numbers) != expected:
+            raise ValueError(line, f"{name} needs {expected} values, got {len(numbers)}")
+    raise AssertionError("unreachable: the rows parsed one by one")
 
 
 def _dof_rotation(values: np.ndarray, dofs: list[str], degrees: bool) -> np.ndarray:
