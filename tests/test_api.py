@@ -2,8 +2,11 @@ import warnings
 
 import numpy as np
 import pytest
+import torch
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from motionfm.api import Embedder, LinearProbeClassifier, ZeroShotClassifier, to_canonical
 from motionfm.skeleton import joint_index
@@ -129,6 +132,29 @@ def test_zero_shot_and_embedder_run_the_encoder_once_per_input(uci, monkeypatch)
     assert calls == [20, 20, 5]
 
 
+def test_changed_labels_or_model_are_not_answered_from_before(uci):
+    """set_params(labels=...) after predict rebuilds the label embeddings; another model object does not get the
+    previous model's cached embeddings; pickles leave the cache behind."""
+    import copy
+    import pickle
+
+    ws, _, _, x_test, _ = uci
+    x = x_test[:20]
+    clf = ZeroShotClassifier(labels=["walking", "sitting"], placement="waist")
+    clf.predict(x)
+    clf.set_params(labels=list(ws.class_names))
+    assert clf.decision_function(x).shape == (20, len(ws.class_names)) and set(clf.predict(x)) <= set(ws.class_names)
+    emb = Embedder(placement="waist")
+    before = emb.transform(x)
+    other = copy.deepcopy(emb._model())
+    with torch.no_grad():
+        for p in other.parameters():
+            p.mul_(0.5)
+    emb.model_ = other
+    assert not np.allclose(emb.transform(x), before)
+    assert "_feature_cache" not in pickle.loads(pickle.dumps(emb)).__dict__
+
+
 def _clipped_walking(uci) -> np.ndarray:
     """Walking windows whose acceleration swing is tripled and clipped at +-1.5 g: a sensor range clips them."""
     ws, _, _, x_test, y_test = uci
@@ -143,12 +169,14 @@ def _user_code(call: str, x: np.ndarray) -> None:
         to_canonical(x, placement="waist", acc_gravity="included")
     elif call == "zero-shot":
         ZeroShotClassifier(labels=["walking", "sitting"], placement="waist").predict(x)
-    else:
+    elif call == "embedder":
         Embedder(placement="waist").fit().transform(x)
+    else:  # through scikit-learn's Pipeline, which calls its steps through joblib
+        make_pipeline(Embedder(placement="waist"), StandardScaler()).fit_transform(x)
 
 
 @pytest.mark.parametrize("call,source", [("to_canonical", "to_canonical("), ("zero-shot", ".predict(x)"),
-                                         ("embedder", ".transform(x)")])
+                                         ("embedder", ".transform(x)"), ("pipeline", ".fit_transform(x)")])
 def test_warnings_point_at_the_callers_line(uci, call, source):
     """A sensor-check warning names the line of the user's code that called motionfm, not a line inside it."""
     import linecache

@@ -158,6 +158,10 @@ def test_corrupt_amc_is_reported(tmp_path, mocap_dir):
     (lambda lines: lines[:40] + ["lhumerus 1 x 3"] + lines[41:], ":41: non-numeric value"),
     (lambda lines: lines[:60] + ["ltail 1 2 3"] + lines[61:], ":61: bone 'ltail' is not in the ASF skeleton"),
     (lambda lines: lines[:-3], "frame lacks"),
+    (lambda lines: lines[:3] + ["hello world"] + lines[3:], ":4: bone 'hello' is not in the ASF skeleton"),
+    (lambda lines: lines[:3] + [lines[4]] + lines[3:], "frame lacks 'root'"),  # a row before frame 1
+    (lambda lines: lines[:4] + [lines[4] + " " + lines[5], ""] + lines[6:], ":5: non-numeric value"),
+    (lambda lines: lines[:5] + ["lowerback 1 x 3"] + lines[6:100] + ["bogus 1"] + lines[100:], ":6: non-numeric"),
     (lambda lines: lines[:100] + ["# a comment", ""] + lines[100:], None),  # irregular layout, same frames
     (lambda lines: [ln.replace(" ", "  ") for ln in lines] + ["", ""], None),
 ])

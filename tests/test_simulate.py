@@ -184,20 +184,23 @@ def _knee_bend(fps: float, omega: float = 2.0, seconds: float = 3.0) -> np.ndarr
     return pos
 
 
-@pytest.mark.parametrize("fps,frames", [(30.0, 40), (60.0, 31), (120.0, 300)])
+@pytest.mark.parametrize("fps,frames,smooth", [(30.0, 40, 0.2), (60.0, 31, 0.2), (120.0, 300, 0.2),
+                                               (30.0, 200, 0.7), (100.0, 300, 1.0)])
 @pytest.mark.parametrize("deriv", [0, 1, 2])
-def test_differentiation_edges_are_cubic_fits_and_the_middle_is_the_filter(fps, frames, deriv):
-    """The middle samples are the quintic Savitzky-Golay filter; each end's w // 2 samples are the derivative
+def test_differentiation_edges_are_cubic_fits_and_the_middle_is_the_filter(fps, frames, smooth, deriv):
+    """The middle samples are the quintic Savitzky-Golay filter; each end's w // 2 samples (at most the
+    EDGE_SECONDS span: a long smoothing window keeps the filter's own edge fit beyond it) are the derivative
     of a cubic least-squares fit over EDGE_SECONDS (scipy's own edge fit as the reference), and a cubic
     trajectory comes out exact everywhere."""
     from scipy.signal import savgol_filter
 
     from motionfm.simulate import EDGE_SECONDS, _differentiate, _window
 
-    cfg = SimConfig()
+    cfg = SimConfig(smooth_seconds=smooth)
     x = np.random.default_rng(frames).normal(size=(frames, 4, 3)).cumsum(0)
     w = _window(frames, fps, cfg)
-    half, edge = w // 2, min(max(int(round(EDGE_SECONDS * fps)) | 1, 5), frames - (1 - frames % 2))
+    edge = min(max(int(round(EDGE_SECONDS * fps)) | 1, 5), frames - (1 - frames % 2))
+    half = min(w // 2, edge)
     got = _differentiate(x, fps, deriv, w, cfg)
     sg = lambda y, n, order: savgol_filter(y, n, order, deriv=deriv, delta=1 / fps, axis=0, mode="interp")  # noqa: E731
     np.testing.assert_allclose(got[half:-half], sg(x, w, cfg.polyorder)[half:-half], rtol=1e-9, atol=1e-9)

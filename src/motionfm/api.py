@@ -18,6 +18,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
+import joblib
 import numpy as np
 import sklearn
 import torch
@@ -36,12 +37,13 @@ from .units import GRAVITY, gyro_gravity_ratio_windows, judge_gyro_ratio, units_
 from .windows import RATE_HZ, CanonicalWindows, place_sensors
 
 UPRIGHT_MIN_WINDOWS = 20  # fewer windows in one call cannot be trusted to show a sensor's typical gravity
-_LIBRARY_DIRS = tuple(str(Path(m.__file__).resolve().parent) + os.sep for m in (sys.modules[__package__], sklearn))
+_LIBRARY_DIRS = tuple(str(Path(m.__file__).resolve().parent) + os.sep
+                      for m in (sys.modules[__package__], sklearn, joblib))
 
 
 def _caller_level() -> int:
-    """``stacklevel`` for warnings.warn called here that names the first frame outside motionfm and
-    scikit-learn: the user's line (a Pipeline or cross_val_score in between is skipped)."""
+    """``stacklevel`` for warnings.warn called here that names the first frame outside motionfm,
+    scikit-learn and joblib: the user's line (a Pipeline or cross_val_score in between is skipped)."""
     frame, level = sys._getframe(1), 1
     while frame is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(_LIBRARY_DIRS):
         frame, level = frame.f_back, level + 1
@@ -189,6 +191,11 @@ def fit_temperature(scores: np.ndarray, y: np.ndarray) -> float:
 
 
 class _Base(BaseEstimator):
+    def __getstate__(self) -> dict:
+        """Pickles and deep copies leave the per-input cache behind."""
+        state = super().__getstate__()
+        return {k: v for k, v in state.items() if k not in ("_feature_cache", "_cache_model")}
+
     def _model(self):
         if getattr(self, "model_", None) is None or getattr(self, "_loaded_from", None) != self.model:
             self.model_ = load_model(self.model)
@@ -219,6 +226,9 @@ class _Base(BaseEstimator):
         key = (what, self.model, float(self.fps), str(self.placement), self.acc_gravity, X.shape,
                hashlib.sha1(X.data).hexdigest())
         cache = self.__dict__.setdefault("_feature_cache", OrderedDict())
+        if self.__dict__.get("_cache_model") is not self._model():  # another model object: nothing carries over
+            cache.clear()
+            self._cache_model = self._model()
         if key in cache:
             cache.move_to_end(key)
         else:
@@ -262,12 +272,18 @@ class ZeroShotClassifier(_Base, ClassifierMixin):
             raise ValueError("give at least two labels")
         self.classes_ = np.array(list(self.labels))
         self.label_matrix_ = label_matrix(self._model(), list(self.labels), self.synonyms)
+        self._fitted_for = self._label_settings()
         self.__dict__.pop("scale_", None)  # a temperature fitted for other labels
         return self
 
+    def _label_settings(self) -> tuple:
+        return list(self.labels), repr(self.synonyms), self._model()
+
     def decision_function(self, X) -> np.ndarray:
-        """(n, n_labels) cosine similarities."""
-        if not hasattr(self, "label_matrix_"):
+        """(n, n_labels) cosine similarities; (re)builds the label embeddings first when the labels, synonyms
+        or model changed since fit (set_params)."""
+        fitted = getattr(self, "_fitted_for", None)
+        if fitted is None or fitted[:2] != self._label_settings()[:2] or fitted[2] is not self._model():
             self.fit()
         return self._embed(X) @ self.label_matrix_.T.numpy()
 

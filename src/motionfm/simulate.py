@@ -204,13 +204,15 @@ def _differentiate(x: np.ndarray, fps: float, deriv: int, w: int, config: SimCon
     """Savitzky-Golay smoothing (deriv 0) or derivative along axis 0, with steady edges.
 
     A high-order fit over a short window extrapolates noise wildly at the clip's two ends, so the first and
-    last w // 2 samples take a cubic fit over EDGE_SECONDS instead (exact for the same polynomials).
+    last w // 2 samples (at most the EDGE_SECONDS span) take a cubic fit over EDGE_SECONDS instead (exact for
+    the same polynomials).
     """
     edge = min(max(int(round(EDGE_SECONDS * fps)) | 1, 5), len(x) - (1 - len(x) % 2))
     if config.polyorder <= 3 or edge < 5:
         return savgol_filter(x, w, config.polyorder, deriv=deriv, delta=1.0 / fps, axis=0, mode="interp")
-    out = savgol_filter(x, w, config.polyorder, deriv=deriv, delta=1.0 / fps, axis=0, mode="nearest")
-    half = w // 2  # the samples the main filter's edge mode touched, all replaced below
+    half = min(w // 2, edge)  # w // 2: the samples the main filter's edge mode touches
+    mode = "nearest" if half == w // 2 else "interp"  # "nearest" is cheaper; its samples are all replaced
+    out = savgol_filter(x, w, config.polyorder, deriv=deriv, delta=1.0 / fps, axis=0, mode=mode)
     head, tail = _polyfit_operator(edge, half, deriv, float(fps))
     out[:half] = np.tensordot(head, x[:edge], axes=1)
     out[len(x) - half:] = np.tensordot(tail, x[len(x) - edge:], axes=1)

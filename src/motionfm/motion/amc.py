@@ -137,15 +137,11 @@ def parse_amc(text: str, skel: ASFSkeleton, source: str = "<amc>") -> dict[str, 
             continue
         rows.setdefault(name, []).append(rest[0] if rest else "")
         where.setdefault(name, []).append(i + 1)
-    unknown = [(lines[0], name) for name, lines in where.items() if lines and name != "root" and name not in skel.bones]
-    if unknown:
-        line, name = min(unknown)
-        raise MotionFormatError(f"{source}:{line}: bone {name!r} is not in the ASF skeleton")
-    n = len(frame_lines)
-    if n == 0:
-        raise MotionFormatError(f"{source}: no frames found (not an AMC file?)")
-    out, errors = {}, []
+    out, errors = {}, []  # errors: (line, what) of the first bad row of each bone, the earliest reported
     for name, block in rows.items():
+        if name != "root" and name not in skel.bones:
+            errors.append((where[name][0], f"bone {name!r} is not in the ASF skeleton"))
+            continue
         try:
             out[name] = _parse_rows(block, where[name], 6 if name == "root" else len(skel.bones[name].dofs), name)
         except ValueError as err:
@@ -153,6 +149,9 @@ def parse_amc(text: str, skel: ASFSkeleton, source: str = "<amc>") -> dict[str, 
     if errors:
         line, what = min(errors)
         raise MotionFormatError(f"{source}:{line}: {what}")
+    n = len(frame_lines)
+    if n == 0:
+        raise MotionFormatError(f"{source}: no frames found (not an AMC file?)")
     for name, block in rows.items():
         if len(block) != n:
             raise MotionFormatError(f"{source}:{frame_lines[min(len(block), n - 1)]}: frame lacks '{name}' "
@@ -161,14 +160,16 @@ def parse_amc(text: str, skel: ASFSkeleton, source: str = "<amc>") -> dict[str, 
 
 
 def _parse_regular(lines: list[str], skel: ASFSkeleton) -> dict[str, np.ndarray] | None:
-    """{'root': (F, 6), bone: (F, n_dof)} when every frame is its number line followed by the same bone lines
-    in the same order and nothing else; None otherwise (the line-by-line path then reads it and names errors)."""
-    while lines and not lines[-1].strip():
-        lines = lines[:-1]
-    start = next((i for i, ln in enumerate(lines) if ln.strip().isdigit()), None)
-    if start is None:
+    """{'root': (F, 6), bone: (F, n_dof)} when only header lines (blank, '#', ':') precede the first frame and
+    every frame is its number line followed by the same bone lines in the same order, each with its bone's
+    number of values, and nothing else; None otherwise (the line-by-line path then reads it and names errors)."""
+    end = len(lines)
+    while end and not lines[end - 1].strip():
+        end -= 1
+    start = next((i for i in range(end) if lines[i].strip().isdigit()), None)
+    if start is None or any(ln.strip() and ln.strip()[0] not in "#:" for ln in lines[:start]):
         return None
-    body = lines[start:]
+    body = lines[start:end]
     period = next((k for k in range(1, len(body)) if body[k].strip().isdigit()), len(body))
     n = len(body) // period
     if period < 2 or len(body) != n * period or not all(ln.strip().isdigit() for ln in body[::period]):
@@ -176,20 +177,22 @@ def _parse_regular(lines: list[str], skel: ASFSkeleton) -> dict[str, np.ndarray]
     out = {}
     for k in range(1, period):
         name = body[k].split(None, 1)[0] if body[k].strip() else ""
-        if name != "root" and name not in skel.bones:
+        if name in out or (name != "root" and name not in skel.bones):
             return None
-        width = 7 if name == "root" else len(skel.bones[name].dofs) + 1
-        tokens = " ".join(body[k::period]).split()
-        if len(tokens) != n * width or name in out:
+        width = 6 if name == "root" else len(skel.bones[name].dofs)
+        # a "|" after every row: each row holds exactly its name and `width` values when every "|" lands in
+        # the last column
+        tokens = " | ".join(body[k::period]).split() + ["|"]
+        if len(tokens) != n * (width + 2):
             return None
-        table = np.array(tokens).reshape(n, width)
-        if not (table[:, 0] == name).all():
+        table = np.array(tokens).reshape(n, width + 2)
+        if not ((table[:, 0] == name).all() and (table[:, -1] == "|").all()):
             return None
         try:
-            out[name] = table[:, 1:].astype(np.float64)
+            out[name] = table[:, 1:-1].astype(np.float64)
         except ValueError:
             return None
-    return out if "root" in out else None
+    return {"root": out.pop("root"), **out} if "root" in out else None  # the line path's order: root first
 
 
 def _parse_rows(block: list[str], lines: list[int], expected: int, name: str) -> np.ndarray:
