@@ -17,9 +17,10 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from _common import old_checkout
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "uci_hapt_subject02.csv"
@@ -49,21 +50,15 @@ def main() -> None:
     ap.add_argument("--old", default="57c2351", help="git revision to compare against")
     ap.add_argument("--repeats", type=int, default=5)
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        old_tree = Path(tmp) / "old"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(old_tree), args.old],
-                       check=True)
-        try:
-            new_env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-            old_env = dict(os.environ, PYTHONPATH=str(old_tree / "src"))
-            py = [sys.executable, "-m", "motionfm"]
-            result = medians({
-                "bare import torch, pandas": ([sys.executable, "-c", "import torch, pandas"], new_env),
-                "old --help": (py + ["--help"], old_env), "new --help": (py + ["--help"], new_env),
-                "old classify": (py + CLASSIFY, old_env), "new classify": (py + CLASSIFY, new_env),
-            }, args.repeats)
-        finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old_tree)], check=True)
+    with old_checkout(args.old) as old_tree:
+        new_env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+        old_env = dict(os.environ, PYTHONPATH=str(old_tree / "src"))
+        py = [sys.executable, "-m", "motionfm"]
+        result = medians({
+            "bare import torch, pandas": ([sys.executable, "-c", "import torch, pandas"], new_env),
+            "old --help": (py + ["--help"], old_env), "new --help": (py + ["--help"], new_env),
+            "old classify": (py + CLASSIFY, old_env), "new classify": (py + CLASSIFY, new_env),
+        }, args.repeats)
     for name, seconds in result.items():
         print(f"{name:>28s}: {seconds:6.2f} s")
     for what in ("--help", "classify"):
