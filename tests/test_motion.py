@@ -247,6 +247,35 @@ def test_bvh_with_an_absurd_channel_value_is_trimmed_or_skipped_never_nan(tmp_pa
         assert np.linalg.norm(corpus.imu[:, 0, :3], axis=-1).max() < 100.0
 
 
+@pytest.mark.parametrize("scale,refused", [(1.0, False), (0.01, True), (10.0, True), (1 / 2.54, False)])
+def test_a_misread_length_unit_is_refused_with_the_reason(tmp_path, mocap_dir, scale, refused):
+    """A Bandai-Namco walk (cm) rewritten with every length x ``scale``: in metres (0.01) the person would be
+    1.3 cm tall and the simulated sensor would read gravity alone; in mm-as-cm (10x) a 13 m giant. Both are
+    listed as failures with the reason, never simulated. Inches read as cm (a 0.53 m body) is inside the range
+    the check allows, shown here so its limit is known."""
+    from motionfm.motion.bvh import BVHMotion
+    from motionfm.motion.quality import body_length
+    from motionfm.simulate_corpus import simulate_files
+
+    path = sorted(mocap_dir.glob("dataset/**/*_walk_*.bvh"))[0]
+    motion = parse_bvh(path.read_text())
+    skel = motion.skeleton
+    frames = motion.frames.copy()
+    for j, cols in enumerate(skel.channel_slices()):
+        for c, name in enumerate(skel.channels[j]):
+            if name.lower().endswith("position"):
+                frames[:, cols.start + c] *= scale
+    scaled = BVHMotion(type(skel)(skel.names, skel.parents, [o * scale for o in skel.offsets], skel.channels),
+                       frames, motion.frame_time)
+    out = tmp_path / path.name
+    out.write_text(format_bvh(scaled))
+    assert body_length(read_bvh(out).positions) == pytest.approx(scale * body_length(read_bvh(path).positions))
+    corpus = simulate_files([out], SimConfig())
+    assert len(corpus.failures) == int(refused) and len(corpus.sources) == int(not refused)
+    if refused:
+        assert "from head to ankle" in corpus.failures[0] and "length unit" in corpus.failures[0]
+
+
 def test_non_finite_or_fast_clips_in_memory(tmp_path):
     from conftest import t_pose
     from motionfm.motion.clip import MotionClip

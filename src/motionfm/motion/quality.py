@@ -1,4 +1,5 @@
-"""Glitch checks for motion clips: non-finite values and joints moving faster than a body can.
+"""Glitch checks for motion clips: non-finite values, joints moving faster than a body can, a body of
+implausible size (a misread length unit).
 
 Motion capture has defects that the physics engine would turn into absurd IMU peaks: CMU clips 007_03..12
 jump 2-3 m between frames 0 and 1, some dance clips jump 18-40 m/s mid-clip, a corrupt channel (1e300) moves a
@@ -17,6 +18,12 @@ from .clip import MotionClip, MotionFormatError
 
 MAX_JOINT_SPEED = 15.0  # m/s: faster than any joint of a person (a sprinter's foot peaks near 10 m/s)
 MAX_TURN_RATE = 50.0  # rad/s of a sensor's segment between frames (Bandai-Namco peaks at 25; a flip is ~190)
+
+
+# head to ankle along the skeleton (pose-independent: bone lengths): 1.35-1.70 m for the corpora here; a length
+# unit misread by 10x, 100x or 1000x (mm, cm, m), or inches for cm, lands outside
+BODY_CHAIN = ("head", "neck", "spine3", "spine2", "spine1", "pelvis", "left_hip", "left_knee", "left_ankle")
+BODY_LENGTH = (0.5, 3.0)  # metres
 
 
 class MotionGlitchError(MotionFormatError):
@@ -69,6 +76,16 @@ def _describe(positions: np.ndarray, fps: float, steps: np.ndarray) -> str:
     return f"joint speed {speed[t, j]:.3g} m/s ({JOINT_NAMES[j]}) between frames {t} and {t + 1}{more}"
 
 
+def body_length(positions: np.ndarray) -> float:
+    """Median over frames of the head-to-ankle length along the skeleton's bones (BODY_CHAIN), in the
+    positions' unit (metres for a MotionClip); frames with non-finite values are left out (nan if none)."""
+    idx = [JOINT_NAMES.index(name) for name in BODY_CHAIN]
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf in a corrupt frame
+        bones = np.linalg.norm(positions[:, idx[1:]] - positions[:, idx[:-1]], axis=-1).sum(axis=1)  # (T,)
+    bones = bones[np.isfinite(bones)]
+    return float(np.median(bones)) if len(bones) else float("nan")
+
+
 def longest_clean_run(steps: np.ndarray) -> tuple[int, int]:
     """(start, stop) frame range of the longest stretch without a bad step; steps is (T - 1,) boolean."""
     cuts = np.concatenate([[-1], np.nonzero(steps)[0], [len(steps)]])  # frame runs are (cut + 1 .. next cut)
@@ -85,6 +102,11 @@ def clean_clip(clip: MotionClip, check: GlitchCheck | None = None) -> tuple[Moti
     """
     check = check or GlitchCheck()
     pos = clip.positions
+    length = body_length(pos)
+    if np.isfinite(length) and not BODY_LENGTH[0] <= length <= BODY_LENGTH[1]:
+        raise MotionGlitchError(f"the skeleton measures {length:.3g} m from head to ankle, not a person's "
+                                f"{BODY_LENGTH[0]:g}-{BODY_LENGTH[1]:g} m: is the file's length unit right? "
+                                f"(cm read as m is 100x too small, mm 1000x)")
     steps = bad_steps(pos, clip.fps, check.max_speed)
     what = _describe(pos, clip.fps, steps) if steps.any() else ""
     if clip.rotations is not None:
