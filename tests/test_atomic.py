@@ -61,8 +61,14 @@ def _folder(tmp_path):
     return tmp_path / "d"
 
 
+def _under_a_file(tmp_path):
+    (tmp_path / "plain.txt").write_text("keep")
+    return tmp_path / "plain.txt" / "sub" / "out.npz"
+
+
 @pytest.mark.parametrize("make,kind", [(_symlink, "a symbolic link"), (_fifo, "a FIFO"), (_folder, "a folder"),
-                                       (lambda p: "/dev/null", "a device")])
+                                       (lambda p: "/dev/null", "a device"),
+                                       (_under_a_file, "plain.txt is a file, not a folder")])
 def test_non_regular_destinations_are_refused(tmp_path, make, kind):
     path = make(tmp_path)
     with pytest.raises(DestinationError, match=kind):

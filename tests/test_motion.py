@@ -1,5 +1,6 @@
 """Motion readers on the real corpora in ../shared/data and on corrupted copies."""
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -274,6 +275,101 @@ def test_a_misread_length_unit_is_refused_with_the_reason(tmp_path, mocap_dir, s
     assert len(corpus.failures) == int(refused) and len(corpus.sources) == int(not refused)
     if refused:
         assert "from head to ankle" in corpus.failures[0] and "length unit" in corpus.failures[0]
+
+
+def _edited_walk(mocap_dir, edit) -> str:
+    """A real Bandai-Namco walk as BVH text after ``edit(motion)`` changes its frames or frame time."""
+    path = sorted(mocap_dir.glob("dataset/**/*_walk_*.bvh"))[0]
+    motion = parse_bvh(path.read_text())
+    edit(motion)
+    return format_bvh(motion)
+
+
+def _root_channel(motion, name: str) -> int:
+    return motion.skeleton.channel_slices()[0].start + motion.skeleton.channels[0].index(name)
+
+
+def _set_root(name: str, value: float):
+    def edit(motion):
+        motion.frames[:, _root_channel(motion, name)] = value
+    return edit
+
+
+def _radians(motion):
+    for j, names in enumerate(motion.skeleton.channels):
+        for c, name in enumerate(names):
+            if name.endswith("rotation"):
+                motion.frames[:, motion.skeleton.channel_slices()[j].start + c] *= np.pi / 180
+
+
+@pytest.mark.parametrize("edit,text_edit,message", [
+    (lambda m: setattr(m, "frame_time", m.frame_time * 1000), None, "not a motion-capture rate"),  # ms
+    (_set_root("Xrotation", 90.0), None, "stands along \\+z .* must be Y-up"),  # a Z-up file
+    (_set_root("Zrotation", 180.0), None, "stands along -y"),  # upside down
+    (_radians, None, "radians\\? BVH rotations are degrees"),
+    (None, lambda t: re.sub(r"Frames: (\d+)", "Frames: 10", t), "'Frames: 10' but"),
+])
+def test_motion_no_capture_could_make_is_skipped_with_the_reason(tmp_path, mocap_dir, edit, text_edit, message):
+    """Each edit of a real walk gives plausible-looking IMU when simulated (exit 0 before); each is now a
+    failure naming the reason, and the clip is not in the corpus."""
+    from motionfm.simulate_corpus import simulate_files
+
+    text = _edited_walk(mocap_dir, edit or (lambda m: None))
+    path = tmp_path / "walk.bvh"
+    path.write_text(text_edit(text) if text_edit else text)
+    corpus = simulate_files([path], SimConfig())
+    assert len(corpus.sources) == 0 and len(corpus.failures) == 1
+    assert re.search(message, corpus.failures[0]), corpus.failures[0]
+
+
+@pytest.mark.parametrize("change,message", [
+    (lambda a: a[..., [0, 2, 1]] * [1, -1, 1], "stands along "),  # Z-up positions
+    (lambda a: a.astype(str), "must be real numbers"),
+    (lambda a: {"joints": a}, "an .npz archive"),
+    (lambda a: np.zeros(0), "not a readable|expected new_joints"),
+])
+def test_humanml3d_input_no_capture_could_make_is_skipped(tmp_path, change, message):
+    from motionfm.simulate_corpus import simulate_files
+
+    good = sorted(need("humanml3d_format").glob("HumanML3D_new_joints_*.npy"))[0]
+    bad = change(np.load(good))
+    path = tmp_path / "clip.npy"
+    if isinstance(bad, dict):
+        with open(path, "wb") as f:
+            np.savez(f, **bad)
+    else:
+        np.save(path, bad)
+    corpus = simulate_files([good, path], SimConfig())
+    assert len(corpus.sources) == 1 and len(corpus.failures) == 1
+    assert re.search(message, corpus.failures[0]), corpus.failures[0]
+
+
+def test_amc_skeleton_problems_are_named(tmp_path, mocap_dir):
+    """A bone with dofs missing from every frame (it was read as never turning), an ASF length unit of 0
+    (ZeroDivisionError) and an ASF without a bone the CMU table needs (KeyError) are one-line errors."""
+    folder = mocap_dir / "asfamc/data/CMU/asfamc/subjects/02"
+    text, asf = (folder / "02_01.amc").read_text(), (folder / "02.asf").read_text()
+    cases = {"missing": ("\n".join(ln for ln in text.splitlines() if not ln.startswith("lfemur ")), asf,
+                         "has no 'lfemur' lines, but the ASF gives it dofs"),
+             "length0": (text, re.sub(r"length\s+[\d.]+", "length 0", asf, count=1), "must be a positive number"),
+             "renamed": (text.replace("lfemur", "lthigh"), asf.replace("lfemur", "lthigh"), "has no lfemur")}
+    for name, (amc_text, asf_text, message) in cases.items():
+        sub = tmp_path / name
+        sub.mkdir()
+        (sub / "02_01.amc").write_text(amc_text)
+        (sub / "02.asf").write_text(asf_text)
+        with pytest.raises(MotionFormatError, match=message):
+            read_amc(sub / "02_01.amc")
+
+
+def test_bvh_with_a_byte_order_mark_reads_and_an_empty_one_says_so(tmp_path, mocap_dir):
+    path = sorted(mocap_dir.glob("dataset/**/*_walk_*.bvh"))[0]
+    marked = tmp_path / "bom.bvh"
+    marked.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    np.testing.assert_array_equal(read_bvh(marked).positions, read_bvh(path).positions)
+    (tmp_path / "empty.bvh").write_text("\n  \n")
+    with pytest.raises(MotionFormatError, match="empty.bvh: empty file"):
+        read_bvh(tmp_path / "empty.bvh")
 
 
 def test_non_finite_or_fast_clips_in_memory(tmp_path):

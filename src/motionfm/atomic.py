@@ -41,11 +41,15 @@ def _alive(pid: int) -> bool:
 
 
 def check_destination(path: str | Path) -> None:
-    """Raise DestinationError when ``path`` exists and is not a regular file (a symlink counts as not)."""
+    """Raise DestinationError when ``path`` exists and is not a regular file (a symlink counts as not), or
+    when a file stands where one of its folders should be."""
     try:
         mode = os.lstat(path).st_mode
     except FileNotFoundError:
         return
+    except NotADirectoryError:
+        above = next((p for p in Path(path).parents if p.exists() and not p.is_dir()), Path(path).parent)
+        raise DestinationError(f"{path} cannot be created: {above} is a file, not a folder") from None
     if not stat.S_ISREG(mode):
         kind = ("a symbolic link" if stat.S_ISLNK(mode) else "a folder" if stat.S_ISDIR(mode) else
                 "a FIFO" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)

@@ -64,7 +64,7 @@ def simulate_files(files: Iterable[Path], config: SimConfig,
             imu = simulate_clip(clip, config, clip_index=k)
             if not np.isfinite(imu).all():
                 raise ValueError("simulated IMU has NaN or infinite values")
-        except (MotionFormatError, ClipTooShortError, ValueError) as err:
+        except (MotionFormatError, ClipTooShortError, ValueError, OSError, EOFError) as err:  # this file only
             failures.append(f"{path}: {err}" if str(path) not in str(err) else str(err))
             continue
         if note:

@@ -79,7 +79,13 @@ def parse_asf(text: str, source: str = "<asf>") -> ASFSkeleton:
             raise MotionFormatError(f"{source}: missing ':{need}' section (not an ASF file, or truncated)")
     skel = ASFSkeleton()
     units = dict(ln.split()[:2] for ln in sec.get("units", (0, []))[1] if len(ln.split()) >= 2)
-    skel.metres_per_unit = INCH / float(units.get("length", 1.0))
+    try:
+        length_unit = float(units.get("length", 1.0))
+    except ValueError:
+        raise MotionFormatError(f"{source}: ':units length' must be a number; got {units['length']!r}") from None
+    if not (np.isfinite(length_unit) and length_unit > 0):
+        raise MotionFormatError(f"{source}: ':units length' must be a positive number; got {length_unit:g}")
+    skel.metres_per_unit = INCH / length_unit
     skel.degrees = units.get("angle", "deg").startswith("deg")
     for ln in sec["root"][1]:
         tok = ln.split()
@@ -242,7 +248,9 @@ def asf_amc_nodes(skel: ASFSkeleton, frames: dict[str, np.ndarray]) -> tuple[lis
     glob = {"root": rot0}
     for b in skel.order():
         bone = skel.bones[b]
-        values = frames.get(b, np.zeros((root.shape[0], len(bone.dofs))))
+        if b not in frames and bone.dofs:
+            raise MotionFormatError(f"the AMC has no '{b}' lines, but the ASF gives it dofs {' '.join(bone.dofs)}")
+        values = frames.get(b, np.zeros((root.shape[0], 0)))
         local = bone.axis @ _dof_rotation(values, bone.dofs, skel.degrees) @ bone.axis.T
         glob[b] = glob[skel.parent[b]] @ local if skel.parent[b] != "root" else rot0 @ local
         start = ends[skel.parent[b]]
@@ -260,8 +268,11 @@ def read_amc(amc_path: str | Path, asf_path: str | Path | None = None, fps: floa
     asf_path = Path(asf_path) if asf_path else _find_asf(amc_path)
     skel = parse_asf(asf_path.read_text(errors="replace"), str(asf_path))
     frames = parse_amc(amc_path.read_text(errors="replace"), skel, str(amc_path))
-    names, pos, rot = asf_amc_nodes(skel, frames)
-    p22, q22 = retarget(names, pos * skel.metres_per_unit, rot, family)
+    try:
+        names, pos, rot = asf_amc_nodes(skel, frames)
+    except MotionFormatError as err:
+        raise MotionFormatError(f"{amc_path}: {err}") from None
+    p22, q22 = retarget(names, pos * skel.metres_per_unit, rot, family, str(asf_path))
     return MotionClip(p22, fps, q22, source=str(amc_path), family=family.name, meta={"asf": str(asf_path)})
 
 
@@ -272,5 +283,5 @@ def _find_asf(amc_path: Path) -> Path:
         return named
     found = sorted(amc_path.parent.glob("*.asf"))
     if len(found) != 1:
-        raise MotionFormatError(f"{amc_path}: cannot tell which ASF skeleton goes with it; pass asf_path")
+        raise MotionFormatError(f"{amc_path}: cannot tell which ASF skeleton goes with it (none or several .asf files beside it, none named after its subject); put the one .asf beside it")
     return found[0]

@@ -55,7 +55,9 @@ def _fail(source: str, line: int, what: str) -> MotionFormatError:
 
 def parse_bvh(text: str, source: str = "<bvh>") -> BVHMotion:
     """Parse BVH text. Errors name the source and line: MotionFormatError."""
-    lines = text.splitlines()
+    if not text.strip():
+        raise MotionFormatError(f"{source}: empty file")
+    lines = text.removeprefix("\ufeff").splitlines()  # a UTF-8 byte-order mark some Windows tools write
     skel = BVHSkeleton()
     stack: list[int] = []  # joint indices; -2 marks an End Site block
     pending: int | None = None  # joint just declared, awaiting '{'
@@ -117,6 +119,8 @@ def _parse_motion(lines: list[str], start: int, skel: BVHSkeleton, source: str) 
     body = [ln for ln in lines[start + 2:] if ln.strip()]
     if len(body) < n_frames:
         raise _fail(source, start + 3 + len(body), f"file truncated: {len(body)} of {n_frames} frames")
+    if len(body) > n_frames:
+        raise _fail(source, start + 1, f"'Frames: {n_frames}' but {len(body)} rows of motion follow")
     width = skel.num_channels
     try:
         frames = np.array(" ".join(body[:n_frames]).split(), dtype=np.float64)
@@ -132,7 +136,20 @@ def _parse_motion(lines: list[str], start: int, skel: BVHSkeleton, source: str) 
         raise _fail(source, start + 3 + bad, "NaN or infinite value in motion data")
     if not frame_time > 0:
         raise _fail(source, start + 2, f"Frame Time must be positive, got {frame_time}")
+    _check_degrees(skel, frames, source, start + 3)
     return BVHMotion(skel, frames, frame_time)
+
+
+def _check_degrees(skel: BVHSkeleton, frames: np.ndarray, source: str, line: int) -> None:
+    """BVH rotations are degrees: a clip whose every rotation channel stays within +-2 pi while some turn
+    (human motion in degrees spans 150-180 in every corpus here) was written in radians."""
+    slices = skel.channel_slices()
+    cols = [slices[j].start + c for j, names in enumerate(skel.channels) for c, name in enumerate(names)
+            if name in _ROT]
+    peak = float(np.abs(frames[:, cols]).max(initial=0.0))
+    if 0.05 < peak <= 2 * np.pi and len(frames) > 1:
+        raise _fail(source, line, f"every rotation channel stays within {peak:.3g}: radians? BVH rotations are "
+                                  f"degrees (multiply by 180/pi)")
 
 
 def _all_numbers(line: str) -> bool:

@@ -22,8 +22,12 @@ def read_humanml3d(path: str | Path, fps: float = HUMANML3D_FPS) -> MotionClip:
     path = Path(path)
     try:
         arr = np.load(path, allow_pickle=False)
-    except (ValueError, OSError) as err:
-        raise MotionFormatError(f"{path}: not a readable .npy array ({err})") from None
+    except (ValueError, OSError, EOFError) as err:
+        raise MotionFormatError(f"{path}: not a readable .npy array ({str(err).split('; ')[0]})") from None
+    if not isinstance(arr, np.ndarray):  # np.load returns an NpzFile for a .npz renamed .npy
+        raise MotionFormatError(f"{path}: an .npz archive, not one .npy array of new_joints")
+    if arr.dtype.kind not in "fiu":
+        raise MotionFormatError(f"{path}: new_joints must be real numbers (metres); got dtype {arr.dtype}")
     if arr.ndim != 3 or arr.shape[1:] != (NUM_JOINTS, 3):
         hint = " (that is a new_joint_vecs feature file; use new_joints)" if arr.ndim == 2 and arr.shape[1] == 263 else ""
         raise MotionFormatError(f"{path}: expected new_joints of shape (T, 22, 3), got {arr.shape}{hint}")

@@ -1,5 +1,5 @@
 """Glitch checks for motion clips: non-finite values, joints moving faster than a body can, a body of
-implausible size (a misread length unit).
+implausible size (a misread length unit), a frame rate no capture has, a body that never stands along +y.
 
 Motion capture has defects that the physics engine would turn into absurd IMU peaks: CMU clips 007_03..12
 jump 2-3 m between frames 0 and 1, some dance clips jump 18-40 m/s mid-clip, a corrupt channel (1e300) moves a
@@ -24,6 +24,8 @@ MAX_TURN_RATE = 50.0  # rad/s of a sensor's segment between frames (Bandai-Namco
 # unit misread by 10x, 100x or 1000x (mm, cm, m), or inches for cm, lands outside
 BODY_CHAIN = ("head", "neck", "spine3", "spine2", "spine1", "pelvis", "left_hip", "left_knee", "left_ankle")
 BODY_LENGTH = (0.5, 3.0)  # metres
+FPS_RANGE = (10.0, 1000.0)  # frames per second of any motion capture (a BVH Frame Time in ms gives 0.03)
+UPRIGHT_SHARE = 0.5  # head above the ankles by half the body length in this share of frames = standing along it
 
 
 class MotionGlitchError(MotionFormatError):
@@ -76,6 +78,34 @@ def _describe(positions: np.ndarray, fps: float, steps: np.ndarray) -> str:
     return f"joint speed {speed[t, j]:.3g} m/s ({JOINT_NAMES[j]}) between frames {t} and {t + 1}{more}"
 
 
+def _check_frame_rate(fps: float) -> None:
+    if not FPS_RANGE[0] <= fps <= FPS_RANGE[1]:
+        raise MotionGlitchError(f"{fps:.3g} frames per second is not a motion-capture rate ({FPS_RANGE[0]:g}-"
+                                f"{FPS_RANGE[1]:g}): a BVH's Frame Time is seconds per frame (0.0333 for 30 fps), "
+                                f"not milliseconds")
+
+
+def upright_shares(positions: np.ndarray, length: float) -> dict[str, float]:
+    """Share of frames in which the head is above the ankles' midpoint by half the body ``length`` along each
+    signed world axis ('+x', '-x', '+y', ...): a person stands along the up axis (+y) most of the time."""
+    v = positions[:, JOINT_NAMES.index("head")] - 0.5 * (positions[:, JOINT_NAMES.index("left_ankle")] +
+                                                          positions[:, JOINT_NAMES.index("right_ankle")])
+    with np.errstate(invalid="ignore"):
+        return {f"{sign}{'xyz'[a]}": float(np.mean(s * v[:, a] > 0.5 * length))
+                for a in range(3) for sign, s in (("+", 1), ("-", -1))}
+
+
+def _check_up_axis(positions: np.ndarray, length: float) -> None:
+    """MotionGlitchError when the body never stands along +y but does along another axis: Z-up data, or a
+    root turned upside down (the simulated gravity would land on the wrong sensor axis)."""
+    shares = upright_shares(positions, length)
+    axis = max(shares, key=shares.get)
+    if shares["+y"] < 0.05 and shares[axis] >= UPRIGHT_SHARE:
+        raise MotionGlitchError(f"the body stands along {axis} in {100 * shares[axis]:.0f} % of the frames and "
+                                f"along +y (up) in {100 * shares['+y']:.0f} %: motion must be Y-up (is the file "
+                                f"Z-up, or its root rotated?)")
+
+
 def body_length(positions: np.ndarray) -> float:
     """Median over frames of the head-to-ankle length along the skeleton's bones (BODY_CHAIN), in the
     positions' unit (metres for a MotionClip); frames with non-finite values are left out (nan if none)."""
@@ -102,11 +132,14 @@ def clean_clip(clip: MotionClip, check: GlitchCheck | None = None) -> tuple[Moti
     """
     check = check or GlitchCheck()
     pos = clip.positions
+    _check_frame_rate(clip.fps)
     length = body_length(pos)
     if np.isfinite(length) and not BODY_LENGTH[0] <= length <= BODY_LENGTH[1]:
         raise MotionGlitchError(f"the skeleton measures {length:.3g} m from head to ankle, not a person's "
                                 f"{BODY_LENGTH[0]:g}-{BODY_LENGTH[1]:g} m: is the file's length unit right? "
                                 f"(cm read as m is 100x too small, mm 1000x)")
+    if np.isfinite(length):
+        _check_up_axis(pos, length)
     steps = bad_steps(pos, clip.fps, check.max_speed)
     what = _describe(pos, clip.fps, steps) if steps.any() else ""
     if clip.rotations is not None:

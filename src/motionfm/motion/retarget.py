@@ -93,13 +93,18 @@ def detect_family(joint_names: list[str], source: str = "") -> SkeletonFamily:
 
 
 def retarget(names: list[str], positions: np.ndarray, rotations: np.ndarray,
-             family: SkeletonFamily) -> tuple[np.ndarray, np.ndarray]:
+             family: SkeletonFamily, source: str = "") -> tuple[np.ndarray, np.ndarray]:
     """Pick the 22 motionfm joints out of a source skeleton.
 
     positions (T, N, 3) and rotations (T, N, 3, 3) are the source joints' global positions and segment
     orientations in the source unit. Returns positions (T, 22, 3) in metres and rotations (T, 22, 4).
+    MotionFormatError (naming ``source``) when the skeleton lacks a joint the family's table needs.
     """
     index = {n: i for i, n in enumerate(names)}
+    missing = sorted(family.source_names() - set(index))
+    if missing:
+        raise MotionFormatError(f"{source}: not a {family.name} skeleton: it has no {', '.join(missing[:6])}"
+                                f"{' ...' if len(missing) > 6 else ''}")
     pos = np.empty(positions.shape[:1] + (len(JOINT_NAMES), 3))
     rot = np.empty(positions.shape[:1] + (len(JOINT_NAMES), 3, 3))
     for j, joint in enumerate(JOINT_NAMES):
