@@ -308,6 +308,7 @@ def _radians(motion):
     (_set_root("Zrotation", 180.0), None, "stands along -y"),  # upside down
     (_radians, None, "radians\\? BVH rotations are degrees"),
     (None, lambda t: re.sub(r"Frames: (\d+)", "Frames: 10", t), "'Frames: 10' but"),
+    (None, lambda t: t.replace("_L", "_TMP").replace("_R", "_L").replace("_TMP", "_R"), "left and right are swapped"),
 ])
 def test_motion_no_capture_could_make_is_skipped_with_the_reason(tmp_path, mocap_dir, edit, text_edit, message):
     """Each edit of a real walk gives plausible-looking IMU when simulated (exit 0 before); each is now a

@@ -25,6 +25,8 @@ MAX_TURN_RATE = 50.0  # rad/s of a sensor's segment between frames (Bandai-Namco
 BODY_CHAIN = ("head", "neck", "spine3", "spine2", "spine1", "pelvis", "left_hip", "left_knee", "left_ankle")
 BODY_LENGTH = (0.5, 3.0)  # metres
 FPS_RANGE = (10.0, 1000.0)  # frames per second of any motion capture (a BVH Frame Time in ms gives 0.03)
+# the 90th percentile of knee_forward is >= +2.0 cm in all 3,167 clips here and -1.5 / -6.5 cm when mirrored
+KNEE_MIRRORED = -0.01  # metres
 UPRIGHT_SHARE = 0.5  # head above the ankles by half the body length in this share of frames = standing along it
 
 
@@ -106,6 +108,29 @@ def _check_up_axis(positions: np.ndarray, length: float) -> None:
                                 f"Z-up, or its root rotated?)")
 
 
+def knee_forward(positions: np.ndarray) -> np.ndarray:
+    """(2T,) metres each knee sits ahead of its hip-ankle midpoint, 'ahead' = cross(left hip - right hip, up):
+    knees bend forward, so this is positive in a flexed leg and negative only in a mirrored (left/right
+    swapped) skeleton."""
+    at = JOINT_NAMES.index
+    forward = np.cross(positions[:, at("left_hip")] - positions[:, at("right_hip")], [0.0, 1.0, 0.0])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        forward /= np.linalg.norm(forward, axis=1, keepdims=True)
+        return np.concatenate([((positions[:, at(f"{s}_knee")] - 0.5 * (positions[:, at(f"{s}_hip")] +
+                                 positions[:, at(f"{s}_ankle")])) * forward).sum(1) for s in ("left", "right")])
+
+
+def _check_sides(positions: np.ndarray) -> None:
+    """MotionGlitchError when the knees bend backwards in 90 % of the frames (KNEE_MIRRORED): left and right
+    are swapped, and a left-wrist sensor would be simulated on the right wrist."""
+    ahead = knee_forward(positions)
+    ahead = ahead[np.isfinite(ahead)]
+    if len(ahead) and np.percentile(ahead, 90) < KNEE_MIRRORED:
+        raise MotionGlitchError(f"the knees bend backwards (90 % of frames at least "
+                                f"{-100 * np.percentile(ahead, 90):.1f} cm behind the hip-ankle line): left and "
+                                f"right are swapped (a mirrored skeleton?)")
+
+
 def body_length(positions: np.ndarray) -> float:
     """Median over frames of the head-to-ankle length along the skeleton's bones (BODY_CHAIN), in the
     positions' unit (metres for a MotionClip); frames with non-finite values are left out (nan if none)."""
@@ -140,6 +165,7 @@ def clean_clip(clip: MotionClip, check: GlitchCheck | None = None) -> tuple[Moti
                                 f"(cm read as m is 100x too small, mm 1000x)")
     if np.isfinite(length):
         _check_up_axis(pos, length)
+        _check_sides(pos)
     steps = bad_steps(pos, clip.fps, check.max_speed)
     what = _describe(pos, clip.fps, steps) if steps.any() else ""
     if clip.rotations is not None:
