@@ -173,6 +173,7 @@ def simulate(
             corpus = simulate_files(files, config, lambda f: track(f, description="simulating", console=console))
             corpus.failures = [files.rename(line) for line in corpus.failures]
             corpus.trimmed = [files.rename(line) for line in corpus.trimmed]
+            corpus.warnings = [files.rename(line) for line in corpus.warnings]
             corpus.sources = [files.name(s) for s in corpus.sources]
     except FileNotFoundError as err:
         fail(str(err))
@@ -183,12 +184,15 @@ def simulate(
         console.print(f"[yellow]skipped:[/yellow] {escape(line)}", highlight=False, soft_wrap=True)
     for line in corpus.trimmed:
         console.print(f"[yellow]trimmed:[/yellow] {escape(line)}", highlight=False, soft_wrap=True)
+    for line in corpus.warnings:
+        warn(line)
     if not len(corpus):
         fail("no file could be simulated")
     corpus.save(out)
     seconds = len(corpus.imu) / fps_out
     console.print(f"wrote {out}: {len(corpus)} clips, {seconds / 60:.1f} min of IMU at {fps_out:g} Hz, "
-                  f"{len(corpus.failures)} skipped, {len(corpus.trimmed)} trimmed", highlight=False)
+                  f"{len(corpus.failures)} skipped, {len(corpus.trimmed)} trimmed, {len(corpus.warnings)} warned about",
+                  highlight=False)
 
 
 datasets_app = typer.Typer(help="Real activity data sets (registry, windows, splits).", no_args_is_help=True)

@@ -152,7 +152,8 @@ def load_corpus(name: str, sim: SimConfig, root: str | Path | None = None, max_c
         short = {str(f): f.name for f in files}
         corpus.failures = [_shorten(line, short) for line in corpus.failures]
         corpus.trimmed = [_shorten(line, short) for line in corpus.trimmed]
-    for kind, lines in (("skipped", corpus.failures), ("trimmed", corpus.trimmed)):
+        corpus.warnings = [_shorten(line, short) for line in corpus.warnings]
+    for kind, lines in (("skipped", corpus.failures), ("trimmed", corpus.trimmed), ("warning", corpus.warnings)):
         for line in lines:
             report(f"{kind}: {name}: {line}")
     _write_captions(cache / "captions.json", kept)

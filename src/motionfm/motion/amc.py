@@ -248,9 +248,7 @@ def asf_amc_nodes(skel: ASFSkeleton, frames: dict[str, np.ndarray]) -> tuple[lis
     glob = {"root": rot0}
     for b in skel.order():
         bone = skel.bones[b]
-        if b not in frames and bone.dofs:
-            raise MotionFormatError(f"the AMC has no '{b}' lines, but the ASF gives it dofs {' '.join(bone.dofs)}")
-        values = frames.get(b, np.zeros((root.shape[0], 0)))
+        values = frames.get(b, np.zeros((root.shape[0], len(bone.dofs))))
         local = bone.axis @ _dof_rotation(values, bone.dofs, skel.degrees) @ bone.axis.T
         glob[b] = glob[skel.parent[b]] @ local if skel.parent[b] != "root" else rot0 @ local
         start = ends[skel.parent[b]]
@@ -268,12 +266,25 @@ def read_amc(amc_path: str | Path, asf_path: str | Path | None = None, fps: floa
     asf_path = Path(asf_path) if asf_path else _find_asf(amc_path)
     skel = parse_asf(asf_path.read_text(errors="replace"), str(asf_path))
     frames = parse_amc(amc_path.read_text(errors="replace"), skel, str(amc_path))
-    try:
-        names, pos, rot = asf_amc_nodes(skel, frames)
-    except MotionFormatError as err:
-        raise MotionFormatError(f"{amc_path}: {err}") from None
+    _check_bones_present(skel, frames, family, str(amc_path))
+    names, pos, rot = asf_amc_nodes(skel, frames)
     p22, q22 = retarget(names, pos * skel.metres_per_unit, rot, family, str(asf_path))
     return MotionClip(p22, fps, q22, source=str(amc_path), family=family.name, meta={"asf": str(asf_path)})
+
+
+def _check_bones_present(skel: ASFSkeleton, frames: dict[str, np.ndarray], family: SkeletonFamily,
+                         source: str) -> None:
+    """MotionFormatError when a bone with dofs that the 22 joints hang from (the family's bones and their
+    ancestors) has no AMC lines: it would be read as never turning. Fingers and thumbs may be absent."""
+    needed: set[str] = set()
+    for name in family.source_names() & set(skel.bones):
+        while name in skel.bones and name not in needed:
+            needed.add(name)
+            name = skel.parent.get(name, "root")
+    missing = sorted(b for b in needed if skel.bones[b].dofs and b not in frames)
+    if missing:
+        raise MotionFormatError(f"{source}: no lines for {', '.join(missing)}, which the ASF gives dofs; "
+                                f"the joints below would be read as never turning")
 
 
 def _find_asf(amc_path: Path) -> Path:

@@ -116,11 +116,14 @@ def _parse_motion(lines: list[str], start: int, skel: BVHSkeleton, source: str) 
         frame_time = float(lines[start + 1].split(":")[1])
     except (IndexError, ValueError):
         raise _fail(source, start + 1, "expected 'Frames: N' and 'Frame Time: T'") from None
+    if n_frames < 1:
+        raise _fail(source, start + 1, f"'Frames: {n_frames}': a motion needs at least one frame")
     body = [ln for ln in lines[start + 2:] if ln.strip()]
     if len(body) < n_frames:
         raise _fail(source, start + 3 + len(body), f"file truncated: {len(body)} of {n_frames} frames")
-    if len(body) > n_frames:
-        raise _fail(source, start + 1, f"'Frames: {n_frames}' but {len(body)} rows of motion follow")
+    extra = [k for k in range(n_frames, len(body)) if _all_numbers(body[k])]
+    if extra:  # trailing text (a comment) is ignored, as before; more rows of numbers mean a wrong count
+        raise _fail(source, start + 1, f"'Frames: {n_frames}' but {n_frames + len(extra)} rows of motion follow")
     width = skel.num_channels
     try:
         frames = np.array(" ".join(body[:n_frames]).split(), dtype=np.float64)
@@ -136,20 +139,16 @@ def _parse_motion(lines: list[str], start: int, skel: BVHSkeleton, source: str) 
         raise _fail(source, start + 3 + bad, "NaN or infinite value in motion data")
     if not frame_time > 0:
         raise _fail(source, start + 2, f"Frame Time must be positive, got {frame_time}")
-    _check_degrees(skel, frames, source, start + 3)
     return BVHMotion(skel, frames, frame_time)
 
 
-def _check_degrees(skel: BVHSkeleton, frames: np.ndarray, source: str, line: int) -> None:
-    """BVH rotations are degrees: a clip whose every rotation channel stays within +-2 pi while some turn
-    (human motion in degrees spans 150-180 in every corpus here) was written in radians."""
+def max_rotation(motion: BVHMotion) -> float:
+    """The largest |value| of any rotation channel (degrees in a correct file; quality checks it)."""
+    skel = motion.skeleton
     slices = skel.channel_slices()
     cols = [slices[j].start + c for j, names in enumerate(skel.channels) for c, name in enumerate(names)
             if name in _ROT]
-    peak = float(np.abs(frames[:, cols]).max(initial=0.0))
-    if 0.05 < peak <= 2 * np.pi and len(frames) > 1:
-        raise _fail(source, line, f"every rotation channel stays within {peak:.3g}: radians? BVH rotations are "
-                                  f"degrees (multiply by 180/pi)")
+    return float(np.abs(motion.frames[:, cols]).max(initial=0.0))
 
 
 def _all_numbers(line: str) -> bool:
@@ -234,7 +233,8 @@ def bvh_to_clip(motion: BVHMotion, source: str = "", fps: float | None = None,
     wanted = [names.index(n) for n in family.source_names()]
     joints, pos, rot = forward_kinematics(motion, wanted, family.root_channels_add_offset)
     p22, q22 = retarget([names[j] for j in joints], pos, rot, family)
-    return MotionClip(p22, fps or frame_rate(motion.frame_time), q22, source=source, family=family.name)
+    return MotionClip(p22, fps or frame_rate(motion.frame_time), q22, source=source, family=family.name,
+                      meta={"max_rotation": max_rotation(motion)})
 
 
 def frame_rate(frame_time: float) -> float:

@@ -24,8 +24,8 @@ MAX_TURN_RATE = 50.0  # rad/s of a sensor's segment between frames (Bandai-Namco
 # unit misread by 10x, 100x or 1000x (mm, cm, m), or inches for cm, lands outside
 BODY_CHAIN = ("head", "neck", "spine3", "spine2", "spine1", "pelvis", "left_hip", "left_knee", "left_ankle")
 BODY_LENGTH = (0.5, 3.0)  # metres
-FPS_RANGE = (10.0, 1000.0)  # frames per second of any motion capture (a BVH Frame Time in ms gives 0.03)
-# the 90th percentile of knee_forward is >= +2.0 cm in all 3,167 clips here and -1.5 / -6.5 cm when mirrored
+FPS_RANGE = (1.0, 10000.0)  # frames per second; a BVH Frame Time written in ms gives 0.03-0.12
+# the 90th percentile of knee_forward is >= +1.9 cm in all 3,167 clips here and -1.4 / -6.3 cm when mirrored
 KNEE_MIRRORED = -0.01  # metres
 UPRIGHT_SHARE = 0.5  # head above the ankles by half the body length in this share of frames = standing along it
 
@@ -81,10 +81,23 @@ def _describe(positions: np.ndarray, fps: float, steps: np.ndarray) -> str:
 
 
 def _check_frame_rate(fps: float) -> None:
-    if not FPS_RANGE[0] <= fps <= FPS_RANGE[1]:
-        raise MotionGlitchError(f"{fps:.3g} frames per second is not a motion-capture rate ({FPS_RANGE[0]:g}-"
-                                f"{FPS_RANGE[1]:g}): a BVH's Frame Time is seconds per frame (0.0333 for 30 fps), "
-                                f"not milliseconds")
+    if fps < FPS_RANGE[0]:
+        raise MotionGlitchError(f"{fps:g} frames per second: a BVH's Frame Time is seconds per frame (0.0333 for "
+                                f"30 fps); this one looks like milliseconds")
+    if fps > FPS_RANGE[1]:
+        raise MotionGlitchError(f"{fps:g} frames per second is beyond any motion capture (> {FPS_RANGE[1]:g})")
+
+
+def _check_degrees(clip: MotionClip) -> None:
+    """BVH rotations are degrees: rotation channels that all stay within +-2 pi (clip.meta['max_rotation'], set
+    by the BVH reader) while the body travels more than a metre are radians read as degrees."""
+    peak = clip.meta.get("max_rotation")
+    pelvis = clip.positions[:, JOINT_NAMES.index("pelvis")]
+    with np.errstate(invalid="ignore", over="ignore"):  # a corrupt frame (1e300) is the glitch check's business
+        travel = float(np.nanmax(np.linalg.norm(pelvis - pelvis[:1], axis=1), initial=0.0))
+    if peak is not None and peak <= 2 * np.pi and travel > 1.0:
+        raise MotionGlitchError(f"every rotation channel stays within {peak:.3g} while the body travels "
+                                f"{travel:.1f} m: radians? BVH rotations are degrees (multiply by 180/pi)")
 
 
 def upright_shares(positions: np.ndarray, length: float) -> dict[str, float]:
@@ -92,29 +105,36 @@ def upright_shares(positions: np.ndarray, length: float) -> dict[str, float]:
     signed world axis ('+x', '-x', '+y', ...): a person stands along the up axis (+y) most of the time."""
     v = positions[:, JOINT_NAMES.index("head")] - 0.5 * (positions[:, JOINT_NAMES.index("left_ankle")] +
                                                           positions[:, JOINT_NAMES.index("right_ankle")])
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):
         return {f"{sign}{'xyz'[a]}": float(np.mean(s * v[:, a] > 0.5 * length))
                 for a in range(3) for sign, s in (("+", 1), ("-", -1))}
 
 
-def _check_up_axis(positions: np.ndarray, length: float) -> None:
-    """MotionGlitchError when the body never stands along +y but does along another axis: Z-up data, or a
-    root turned upside down (the simulated gravity would land on the wrong sensor axis)."""
-    shares = upright_shares(positions, length)
+def doubts(clip: MotionClip) -> list[str]:
+    """Warnings for motion that may be right but often is not: a body that never stands along +y (up) but
+    does along another axis is Z-up data or a rotated root, or a whole clip spent on the floor (lying,
+    crawling); the shapes are alike, so it is simulated and said, not refused."""
+    length = body_length(clip.positions)
+    if not np.isfinite(length):
+        return []
+    shares = upright_shares(clip.positions, length)
     axis = max(shares, key=shares.get)
     if shares["+y"] < 0.05 and shares[axis] >= UPRIGHT_SHARE:
-        raise MotionGlitchError(f"the body stands along {axis} in {100 * shares[axis]:.0f} % of the frames and "
-                                f"along +y (up) in {100 * shares['+y']:.0f} %: motion must be Y-up (is the file "
-                                f"Z-up, or its root rotated?)")
+        return [f"the body stands along {axis} in {100 * shares[axis]:.0f} % of the frames and along +y (up) in "
+                f"{100 * shares['+y']:.0f} %: if the file is Z-up or its root rotated, convert it to Y-up (a clip "
+                f"spent lying or crawling on the floor looks like this too)"]
+    return []
 
 
 def knee_forward(positions: np.ndarray) -> np.ndarray:
-    """(2T,) metres each knee sits ahead of its hip-ankle midpoint, 'ahead' = cross(left hip - right hip, up):
+    """(2T,) metres each knee sits ahead of its hip-ankle midpoint, 'ahead' = cross(left hip - right hip,
+    the body's own up: ankles to head), so any rotation of the body (lying, upside down) keeps the sign:
     knees bend forward, so this is positive in a flexed leg and negative only in a mirrored (left/right
     swapped) skeleton."""
     at = JOINT_NAMES.index
-    forward = np.cross(positions[:, at("left_hip")] - positions[:, at("right_hip")], [0.0, 1.0, 0.0])
-    with np.errstate(invalid="ignore", divide="ignore"):
+    up = positions[:, at("head")] - 0.5 * (positions[:, at("left_ankle")] + positions[:, at("right_ankle")])
+    forward = np.cross(positions[:, at("left_hip")] - positions[:, at("right_hip")], up)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         forward /= np.linalg.norm(forward, axis=1, keepdims=True)
         return np.concatenate([((positions[:, at(f"{s}_knee")] - 0.5 * (positions[:, at(f"{s}_hip")] +
                                  positions[:, at(f"{s}_ankle")])) * forward).sum(1) for s in ("left", "right")])
@@ -158,13 +178,13 @@ def clean_clip(clip: MotionClip, check: GlitchCheck | None = None) -> tuple[Moti
     check = check or GlitchCheck()
     pos = clip.positions
     _check_frame_rate(clip.fps)
+    _check_degrees(clip)
     length = body_length(pos)
     if np.isfinite(length) and not BODY_LENGTH[0] <= length <= BODY_LENGTH[1]:
         raise MotionGlitchError(f"the skeleton measures {length:.3g} m from head to ankle, not a person's "
                                 f"{BODY_LENGTH[0]:g}-{BODY_LENGTH[1]:g} m: is the file's length unit right? "
                                 f"(cm read as m is 100x too small, mm 1000x)")
     if np.isfinite(length):
-        _check_up_axis(pos, length)
         _check_sides(pos)
     steps = bad_steps(pos, clip.fps, check.max_speed)
     what = _describe(pos, clip.fps, steps) if steps.any() else ""
