@@ -1,5 +1,6 @@
 """Glitch checks for motion clips: non-finite values, joints moving faster than a body can, a body of
-implausible size (a misread length unit), a frame rate no capture has, a body that never stands along +y.
+implausible size (a misread length unit), a frame rate no capture has, radians read as degrees, a mirrored
+skeleton; and doubts (warnings): a body that never stands along +y.
 
 Motion capture has defects that the physics engine would turn into absurd IMU peaks: CMU clips 007_03..12
 jump 2-3 m between frames 0 and 1, some dance clips jump 18-40 m/s mid-clip, a corrupt channel (1e300) moves a
@@ -132,9 +133,10 @@ def knee_forward(positions: np.ndarray) -> np.ndarray:
     knees bend forward, so this is positive in a flexed leg and negative only in a mirrored (left/right
     swapped) skeleton."""
     at = JOINT_NAMES.index
-    up = positions[:, at("head")] - 0.5 * (positions[:, at("left_ankle")] + positions[:, at("right_ankle")])
-    forward = np.cross(positions[:, at("left_hip")] - positions[:, at("right_hip")], up)
+    with np.errstate(invalid="ignore", over="ignore"):
+        up = positions[:, at("head")] - 0.5 * (positions[:, at("left_ankle")] + positions[:, at("right_ankle")])
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        forward = np.cross(positions[:, at("left_hip")] - positions[:, at("right_hip")], up)
         forward /= np.linalg.norm(forward, axis=1, keepdims=True)
         return np.concatenate([((positions[:, at(f"{s}_knee")] - 0.5 * (positions[:, at(f"{s}_hip")] +
                                  positions[:, at(f"{s}_ankle")])) * forward).sum(1) for s in ("left", "right")])
