@@ -183,6 +183,16 @@ def test_amc_fast_and_line_by_line_reading_agree(tmp_path, mocap_dir, change, me
     assert got["root"].shape == (text.count("\nroot "), 6)
 
 
+def test_inputs_keep_clips_named_like_statistics_and_drop_repeats(tmp_path):
+    from motionfm.motion import expand_inputs
+
+    clip = sorted(need("humanml3d_format").glob("HumanML3D_new_joints_*.npy"))[0]
+    for name in ("Meandering_walk.npy", "walk_Std_pace.npy", "HumanML3D_Mean.npy", "Std.npy"):
+        (tmp_path / name).write_bytes(clip.read_bytes())
+    with expand_inputs([tmp_path, tmp_path / "Meandering_walk.npy", tmp_path / ".." / tmp_path.name]) as files:
+        assert sorted(f.name for f in files) == ["Meandering_walk.npy", "walk_Std_pace.npy"]
+
+
 def test_load_motion_dispatch_and_archives(tmp_path):
     with pytest.raises(MotionFormatError, match="unsupported motion file"):
         load_motion(_write(tmp_path, "a.fbx", ""))

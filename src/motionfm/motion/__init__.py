@@ -40,10 +40,14 @@ def find_motion_files(folder: Path) -> list[Path]:
     for p in sorted(folder.rglob("*")):
         if p.suffix.lower() in (".bvh", ".amc"):
             out.append(p)
-        elif p.suffix.lower() == ".npy" and "joint_vecs" not in p.name and p.stem not in ("Mean", "Std") \
-                and "Mean" not in p.stem and "Std" not in p.stem:
+        elif p.suffix.lower() == ".npy" and "joint_vecs" not in p.name and not _is_statistics(p.stem):
             out.append(p)
     return out
+
+
+def _is_statistics(stem: str) -> bool:
+    """HumanML3D's normalisation arrays (Mean.npy, Std.npy, HumanML3D_Mean.npy, ...), not clips."""
+    return stem in ("Mean", "Std") or stem.endswith(("_Mean", "_Std"))
 
 
 def _is_archive(path: Path) -> bool:
@@ -88,4 +92,6 @@ def expand_inputs(inputs: list[str | Path]) -> Iterator[MotionFiles]:
                 files += found
             else:
                 files.append(item)
+        seen: set[Path] = set()  # a file given twice, or as itself and inside its folder, is simulated once
+        files[:] = [f for f in files if not (f.resolve() in seen or seen.add(f.resolve()))]
         yield files
