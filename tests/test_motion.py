@@ -383,6 +383,7 @@ def test_amc_skeleton_problems_are_named(tmp_path, mocap_dir):
                          "no lines for lfemur, which the ASF gives dofs"),
              "length0": (text, re.sub(r"length\s+[\d.]+", "length 0", asf, count=1), "must be a positive number"),
              "renamed": (text.replace("lfemur", "lthigh"), asf.replace("lfemur", "lthigh"), "has no lfemur"),
+             "no tx": (text, asf.replace("order TX TY TZ", "order TY TZ", 1), "the root's 'order' lacks TX"),
              "no fingers": ("\n".join(ln for ln in text.splitlines() if not ln.startswith(("lthumb", "lfingers"))),
                             asf, None)}
     for name, (amc_text, asf_text, message) in cases.items():

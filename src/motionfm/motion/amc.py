@@ -91,6 +91,10 @@ def parse_asf(text: str, source: str = "<asf>") -> ASFSkeleton:
         tok = ln.split()
         if tok[0] == "order":
             skel.root_order = [t.lower() for t in tok[1:]]
+    lacking = [c for c in ("tx", "ty", "tz", "rx", "ry", "rz") if c not in skel.root_order]
+    if lacking:
+        raise MotionFormatError(f"{source}: the root's 'order' lacks {' '.join(lacking).upper()} (it must name "
+                                f"all six: TX TY TZ RX RY RZ in any order)")
     line0, body = sec["bonedata"]
     bone: dict = {}
     for k, ln in enumerate(body):
