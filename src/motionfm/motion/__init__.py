@@ -92,6 +92,8 @@ def expand_inputs(inputs: list[str | Path]) -> Iterator[MotionFiles]:
                 files += found
             else:
                 files.append(item)
-        seen: set[Path] = set()  # a file given twice, or as itself and inside its folder, is simulated once
-        files[:] = [f for f in files if not (f.resolve() in seen or seen.add(f.resolve()))]
+        first = {}  # a file given twice, or as itself and inside its folder, is simulated once
+        for f in files:
+            first.setdefault(f.resolve(), f)
+        files[:] = first.values()
         yield files

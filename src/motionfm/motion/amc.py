@@ -298,5 +298,6 @@ def _find_asf(amc_path: Path) -> Path:
         return named
     found = sorted(amc_path.parent.glob("*.asf"))
     if len(found) != 1:
-        raise MotionFormatError(f"{amc_path}: cannot tell which ASF skeleton goes with it (none or several .asf files beside it, none named after its subject); put the one .asf beside it")
+        raise MotionFormatError(f"{amc_path}: cannot tell which ASF skeleton goes with it (none or several .asf "
+                                f"files beside it, none named after its subject); put the one .asf beside it")
     return found[0]

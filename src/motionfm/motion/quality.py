@@ -101,11 +101,17 @@ def _check_degrees(clip: MotionClip) -> None:
                                 f"{travel:.1f} m: radians? BVH rotations are degrees (multiply by 180/pi)")
 
 
+def _ankles_to_head(positions: np.ndarray) -> np.ndarray:
+    """(T, 3) from the ankles' midpoint to the head: the body's own up."""
+    at = JOINT_NAMES.index
+    with np.errstate(invalid="ignore", over="ignore"):  # a corrupt frame is the glitch check's business
+        return positions[:, at("head")] - 0.5 * (positions[:, at("left_ankle")] + positions[:, at("right_ankle")])
+
+
 def upright_shares(positions: np.ndarray, length: float) -> dict[str, float]:
     """Share of frames in which the head is above the ankles' midpoint by half the body ``length`` along each
     signed world axis ('+x', '-x', '+y', ...): a person stands along the up axis (+y) most of the time."""
-    v = positions[:, JOINT_NAMES.index("head")] - 0.5 * (positions[:, JOINT_NAMES.index("left_ankle")] +
-                                                          positions[:, JOINT_NAMES.index("right_ankle")])
+    v = _ankles_to_head(positions)
     with np.errstate(invalid="ignore", over="ignore"):
         return {f"{sign}{'xyz'[a]}": float(np.mean(s * v[:, a] > 0.5 * length))
                 for a in range(3) for sign, s in (("+", 1), ("-", -1))}
@@ -133,10 +139,8 @@ def knee_forward(positions: np.ndarray) -> np.ndarray:
     knees bend forward, so this is positive in a flexed leg and negative only in a mirrored (left/right
     swapped) skeleton."""
     at = JOINT_NAMES.index
-    with np.errstate(invalid="ignore", over="ignore"):
-        up = positions[:, at("head")] - 0.5 * (positions[:, at("left_ankle")] + positions[:, at("right_ankle")])
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        forward = np.cross(positions[:, at("left_hip")] - positions[:, at("right_hip")], up)
+        forward = np.cross(positions[:, at("left_hip")] - positions[:, at("right_hip")], _ankles_to_head(positions))
         forward /= np.linalg.norm(forward, axis=1, keepdims=True)
         return np.concatenate([((positions[:, at(f"{s}_knee")] - 0.5 * (positions[:, at(f"{s}_hip")] +
                                  positions[:, at(f"{s}_ankle")])) * forward).sum(1) for s in ("left", "right")])
@@ -182,11 +186,11 @@ def clean_clip(clip: MotionClip, check: GlitchCheck | None = None) -> tuple[Moti
     _check_frame_rate(clip.fps)
     _check_degrees(clip)
     length = body_length(pos)
-    if np.isfinite(length) and not BODY_LENGTH[0] <= length <= BODY_LENGTH[1]:
-        raise MotionGlitchError(f"the skeleton measures {length:.3g} m from head to ankle, not a person's "
-                                f"{BODY_LENGTH[0]:g}-{BODY_LENGTH[1]:g} m: is the file's length unit right? "
-                                f"(cm read as m is 100x too small, mm 1000x)")
-    if np.isfinite(length):
+    if np.isfinite(length):  # some finite frames: size and sides can be judged
+        if not BODY_LENGTH[0] <= length <= BODY_LENGTH[1]:
+            raise MotionGlitchError(f"the skeleton measures {length:.3g} m from head to ankle, not a person's "
+                                    f"{BODY_LENGTH[0]:g}-{BODY_LENGTH[1]:g} m: is the file's length unit right? "
+                                    f"(cm read as m is 100x too small, mm 1000x)")
         _check_sides(pos)
     steps = bad_steps(pos, clip.fps, check.max_speed)
     what = _describe(pos, clip.fps, steps) if steps.any() else ""
