@@ -4,9 +4,10 @@
 #
 #   bash benchmarks/cpu_pretrain_family.sh                      # STEPS=1500, ENCODER=small-sparse
 #   STEPS=600 ENCODER=small FAMILY=/tmp/f-small OUT=/tmp/e bash benchmarks/cpu_pretrain_family.sh
+#   SEED=1 OUT=docs/eval/lodo-seed1 bash benchmarks/cpu_pretrain_family.sh   # the same schedule, another seed
 #
 # Schedule (FAMILY/family.json records it): configs/default.yaml with batch 64, lr 1e-3, 60 warm-up steps,
-# cosine decay over STEPS, fp32 on the CPU, seed 0, and the encoder ENCODER. small-sparse (present joints only,
+# cosine decay over STEPS, fp32 on the CPU, seed SEED (0), and the encoder ENCODER. small-sparse (present joints only,
 # the same parameters as small) is the CPU default here because it trains ~5x faster than small on 2 cores
 # (bench_pretrain.py: 232-291 vs 47 windows/s at batch 64), so 1,500 steps x 64 windows (96k windows, 4.8 % of
 # the bundled model's 2.0M) take about 6-7 min per member, 40 min for six. Rerun the same command after an
@@ -14,10 +15,13 @@
 set -euo pipefail
 steps=${STEPS:-1500}
 encoder=${ENCODER:-small-sparse}
-export FAMILY=${FAMILY:-/tmp/lodo-family-cpu-$encoder-$steps}
+seed=${SEED:-0}
+suffix=; [ "$seed" = 0 ] || suffix=-seed$seed
+export FAMILY=${FAMILY:-/tmp/lodo-family-cpu-$encoder-$steps$suffix}
 export OUT=${OUT:-docs/eval/lodo}
 cfg=$(mktemp --suffix=.yaml)
 trap 'rm -f "$cfg"' EXIT
 . "$(dirname "$0")/_cpu_config.sh"
-cpu_config configs/default.yaml "$encoder" > "$cfg"
+cpu_config configs/default.yaml "$encoder" | sed "s#^seed:.*#seed: $seed#" > "$cfg"
+grep -q "^seed: $seed$" "$cfg" || { echo "configs/default.yaml has no 'seed:' line to set" >&2; exit 2; }
 CONFIG=$cfg STEPS=$steps bash "$(dirname "$0")/gpu_pretrain_family.sh"
