@@ -6,8 +6,9 @@ Reads every Bandai-Namco BVH, the CMU sample's BVH and ASF/AMC files and the Hum
 (the first --limit of each family, 0 = all) and prints, over the clips, the range of: the head-to-ankle body
 length (refused outside BODY_LENGTH), the share of frames standing along +y and the largest share along any
 other signed axis (warned when +y < 5 % and another >= UPRIGHT_SHARE), the 90th percentile of the knees'
-forward offset (refused below KNEE_MIRRORED) and, for BVH, the largest rotation channel (radians suspected
-at <= 2 pi). These are the figures behind the thresholds in the README's simulation notes.
+forward offset (refused below KNEE_MIRRORED), for BVH the largest rotation channel (radians suspected
+at <= 2 pi), the share of frames repeating the one before (warned above REPEATED_SHARE) and the repetition
+factor (read at fps / n when n >= 2). These are the figures behind the thresholds in the README's simulation notes.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import numpy as np
 
 from _common import DATA
 from motionfm.motion import load_motion
-from motionfm.motion.quality import body_length, knee_forward, upright_shares
+from motionfm.motion.quality import body_length, knee_forward, repeated_frames, repetition, upright_shares
 
 ARCHIVES = (DATA / "bandai_namco/bandai_namco_motiondataset_1_2_bvh.tar.xz",
             DATA / "cmu_mocap/cmu_bvh_amc_sample.tar.xz")
@@ -36,7 +37,9 @@ def margins(path: Path) -> dict[str, float]:
     return {"body length m": length, "standing along +y": shares["+y"],
             "standing along another axis": max(v for k, v in shares.items() if k != "+y"),
             "knee forward p90 cm": 100 * float(np.percentile(ahead[np.isfinite(ahead)], 90)),
-            "max rotation channel": clip.meta.get("max_rotation", np.nan)}
+            "max rotation channel": clip.meta.get("max_rotation", np.nan),
+            "repeated frames": float(repeated_frames(clip).mean()),
+            "repetition factor": float(repetition(repeated_frames(clip)))}
 
 
 def main() -> None:

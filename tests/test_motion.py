@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from conftest import need
-from motionfm.motion import MotionFormatError, expand_inputs, load_motion, read_amc, read_bvh, read_humanml3d
+from motionfm.motion import (MotionFormatError, expand_inputs, find_motion_files, load_motion, read_amc, read_bvh,
+                             read_humanml3d)
 from motionfm.motion.bvh import format_bvh, forward_kinematics, parse_bvh, with_rotation_orders
 from motionfm.simulate import SimConfig, simulate_clip
 from motionfm.skeleton import joint_index
@@ -205,6 +206,32 @@ def test_load_motion_dispatch_and_archives(tmp_path):
             pass
 
 
+@pytest.mark.parametrize("compression", ["gz", "bz2", "xz"])
+def test_motion_files_compressed_one_by_one_read_as_the_plain_ones(tmp_path, mocap_dir, compression):
+    """walk.bvh.gz, 02_01.amc.bz2 + 02.asf.xz, clip.npy.gz were left out of a folder without a word (or refused
+    when named): they now read to the same clip; a damaged one is a one-line error naming it."""
+    import bz2
+    import gzip
+    import lzma
+
+    pack = {"gz": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}[compression]
+    bvh = sorted(mocap_dir.glob("dataset/**/*_walk_*.bvh"))[0]
+    amc = mocap_dir / "asfamc/data/CMU/asfamc/subjects/02/02_01.amc"
+    npy = sorted(need("humanml3d_format").glob("HumanML3D_new_joints_*.npy"))[0]
+    for plain in (bvh, amc, amc.with_name("02.asf"), npy):
+        (tmp_path / f"{plain.name}.{compression}").write_bytes(pack(plain.read_bytes()))
+    (tmp_path / f"Mean.npy.{compression}").write_bytes(pack(npy.read_bytes()))  # statistics stay out
+    found = find_motion_files(tmp_path)
+    assert sorted(p.name for p in found) == sorted(f"{p.name}.{compression}" for p in (bvh, amc, npy))
+    for plain in (bvh, amc, npy):
+        np.testing.assert_array_equal(load_motion(tmp_path / f"{plain.name}.{compression}").positions,
+                                      load_motion(plain).positions)
+    broken = tmp_path / f"broken.bvh.{compression}"
+    broken.write_bytes(pack(bvh.read_bytes())[:40])
+    with pytest.raises(MotionFormatError, match=f"broken.bvh.{compression}: not a readable .{compression} file"):
+        load_motion(broken)
+
+
 def _glitch_report(files):
     from motionfm.motion.quality import MotionGlitchError, clean_clip
 
@@ -351,6 +378,55 @@ def test_a_still_person_with_small_rotation_channels_is_not_read_as_radians(tmp_
     path.write_text(_edited_walk(mocap_dir, still))
     corpus = simulate_files([path], SimConfig())
     assert len(corpus.sources) == 1 and not corpus.failures
+
+
+def _written_twice(motion):
+    motion.frames = np.repeat(motion.frames, 2, axis=0)  # a 30 fps capture written at 60 fps
+    motion.frame_time /= 2
+
+
+def _held_now_and_then(motion):
+    held = np.random.default_rng(0).random(len(motion.frames)) < 0.2  # ~20 % of frames repeat the one before
+    for t in np.nonzero(held[1:])[0] + 1:
+        motion.frames[t] = motion.frames[t - 1]
+
+
+def test_frames_written_several_times_are_read_at_the_captured_rate(tmp_path, mocap_dir):
+    """Each frame of a real walk written twice at twice the rate: differentiating those stair steps gave an
+    IMU whose acceleration was off by about the signal's own size (exit 0). The clip is now read at its
+    captured rate, said in the note, and simulates exactly as the original."""
+    from motionfm.motion.quality import clean_clip, repeated_frames
+    from motionfm.simulate_corpus import simulate_files
+
+    original = tmp_path / "walk.bvh"
+    original.write_text(_edited_walk(mocap_dir, lambda m: None))
+    twice = tmp_path / "twice.bvh"
+    twice.write_text(_edited_walk(mocap_dir, _written_twice))
+    clip, note = clean_clip(read_bvh(twice))
+    assert clip.fps == pytest.approx(read_bvh(original).fps) and clip.meta["repeated"] == 2
+    assert "written 2 times" in note and f"read at {clip.fps:g} fps" in note
+    np.testing.assert_array_equal(clip.positions, read_bvh(original).positions)
+    assert repeated_frames(read_bvh(original)).mean() < 0.05  # the real clip has no such pattern
+    plain, fixed = (simulate_files([p], SimConfig()) for p in (original, twice))
+    np.testing.assert_allclose(fixed.imu, plain.imu, atol=1e-4)
+    assert "written 2 times" in fixed.trimmed[0] and not fixed.failures
+    stairs = simulate_clip(read_bvh(twice))  # what the stair steps give when simulated as they are
+    err = np.linalg.norm(stairs[:len(plain.imu), :, :3] - plain.imu[:len(stairs), :, :3], axis=-1)
+    assert np.sqrt((err ** 2).mean()) > 1.0  # m/s^2: the error this fix removes
+
+
+@pytest.mark.parametrize("edit,warned", [(_held_now_and_then, True), (lambda m: None, False),
+                                         (lambda m: m.frames.__setitem__(slice(None), m.frames[:1]), False)])
+def test_many_held_frames_are_warned_about(tmp_path, mocap_dir, edit, warned):
+    """Frames that repeat the one before without a pattern (tracking lost, a frozen export) are simulated with
+    a warning; a real walk and a still pose are not warned about."""
+    from motionfm.simulate_corpus import simulate_files
+
+    path = tmp_path / "walk.bvh"
+    path.write_text(_edited_walk(mocap_dir, edit))
+    corpus = simulate_files([path], SimConfig())
+    assert len(corpus.sources) == 1 and not corpus.trimmed
+    assert [bool(re.search("repeat the one before exactly", w)) for w in corpus.warnings] == ([True] if warned else [])
 
 
 @pytest.mark.parametrize("change,message", [

@@ -147,7 +147,7 @@ def _device(name: str) -> str:
 
 @app.command()
 def simulate(
-    inputs: list[Path] = typer.Argument(..., help="BVH/AMC/HumanML3D files, folders or tar archives"),
+    inputs: list[Path] = typer.Argument(..., help="BVH/AMC/HumanML3D files (also .gz/.bz2/.xz each), folders or tar archives"),
     out: Path = typer.Option(..., "-o", "--out", help="output .npz"),
     noise: bool = typer.Option(False, "--noise", help="add Gaussian sensor noise (0.6 m/s^2, 0.017 rad/s)"),
     fps_out: float = typer.Option(20.0, "--fps-out", help="output rate in Hz"),
@@ -169,7 +169,7 @@ def simulate(
     try:
         with expand_inputs(inputs) as files:
             if not files:
-                fail(f"no motion files (.bvh, .amc, .npy) found in {', '.join(map(str, inputs))}")
+                fail(f"no motion files (.bvh, .amc, .npy, or compressed: .bvh.gz ...) found in {', '.join(map(str, inputs))}")
             corpus = simulate_files(files, config, lambda f: track(f, description="simulating", console=console))
             corpus.failures = [files.rename(line) for line in corpus.failures]
             corpus.trimmed = [files.rename(line) for line in corpus.trimmed]

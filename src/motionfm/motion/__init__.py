@@ -11,6 +11,7 @@ from pathlib import Path
 from .amc import read_amc
 from .bvh import read_bvh
 from .clip import MotionClip, MotionFormatError
+from .compressed import format_suffix, is_compressed
 from .humanml3d import read_humanml3d
 from .retarget import FAMILIES, SkeletonFamily
 
@@ -22,27 +23,36 @@ __all__ = ["MotionClip", "MotionFormatError", "FAMILIES", "SkeletonFamily", "rea
 
 
 def load_motion(path: str | Path, fps: float | None = None) -> MotionClip:
-    """Read any supported motion file by its suffix (.bvh, .amc with its .asf, HumanML3D new_joints .npy)."""
+    """Read any supported motion file by its suffix (.bvh, .amc with its .asf, HumanML3D new_joints .npy), each
+    also compressed on its own (.bvh.gz, .amc.bz2, .npy.xz)."""
     path = Path(path)
-    suffix = path.suffix.lower()
+    suffix = format_suffix(path)
     if suffix == ".bvh":
         return read_bvh(path, fps)
     if suffix == ".amc":
         return read_amc(path, fps=fps or 120.0)
     if suffix == ".npy":
         return read_humanml3d(path) if fps is None else read_humanml3d(path, fps)
-    raise MotionFormatError(f"{path}: unsupported motion file; expected one of {', '.join(MOTION_SUFFIXES)}")
+    raise MotionFormatError(f"{path}: unsupported motion file; expected one of {', '.join(MOTION_SUFFIXES)} "
+                            f"(or one of them compressed: .gz, .bz2, .xz)")
 
 
 def find_motion_files(folder: Path) -> list[Path]:
-    """Motion files below a folder, sorted (HumanML3D: only new_joints arrays)."""
+    """Motion files below a folder, sorted, compressed ones (walk.bvh.gz) included (HumanML3D: only new_joints
+    arrays)."""
     out = []
     for p in sorted(folder.rglob("*")):
-        if p.suffix.lower() in (".bvh", ".amc"):
+        suffix = format_suffix(p)
+        if suffix in (".bvh", ".amc"):
             out.append(p)
-        elif p.suffix.lower() == ".npy" and "joint_vecs" not in p.name and not _is_statistics(p.stem):
+        elif suffix == ".npy" and "joint_vecs" not in p.name and not _is_statistics(_stem(p)):
             out.append(p)
     return out
+
+
+def _stem(path: Path) -> str:
+    """The name without its format and compression suffixes (walk for walk.bvh and walk.bvh.gz)."""
+    return Path(path.stem).stem if is_compressed(path) else path.stem
 
 
 def _is_statistics(stem: str) -> bool:

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..geometry import euler_to_matrix
 from .clip import MotionClip, MotionFormatError
+from .compressed import OPENERS, format_suffix, read_text
 from .retarget import CMU_ASF, SkeletonFamily, retarget
 
 INCH = 0.0254
@@ -265,11 +266,12 @@ def asf_amc_nodes(skel: ASFSkeleton, frames: dict[str, np.ndarray]) -> tuple[lis
 
 def read_amc(amc_path: str | Path, asf_path: str | Path | None = None, fps: float = 120.0,
              family: SkeletonFamily = CMU_ASF) -> MotionClip:
-    """Read a CMU AMC trial with its ASF skeleton (default: the one .asf beside it) onto the 22 joints."""
+    """Read a CMU AMC trial with its ASF skeleton (default: the one .asf beside it) onto the 22 joints; either
+    may be compressed on its own (01_02.amc.gz, 01.asf.gz; .bz2, .xz)."""
     amc_path = Path(amc_path)
     asf_path = Path(asf_path) if asf_path else _find_asf(amc_path)
-    skel = parse_asf(asf_path.read_text(errors="replace"), str(asf_path))
-    frames = parse_amc(amc_path.read_text(errors="replace"), skel, str(amc_path))
+    skel = parse_asf(read_text(asf_path), str(asf_path))
+    frames = parse_amc(read_text(amc_path), skel, str(amc_path))
     _check_bones_present(skel, frames, family, str(amc_path))
     names, pos, rot = asf_amc_nodes(skel, frames)
     p22, q22 = retarget(names, pos * skel.metres_per_unit, rot, family, str(asf_path))
@@ -292,11 +294,12 @@ def _check_bones_present(skel: ASFSkeleton, frames: dict[str, np.ndarray], famil
 
 
 def _find_asf(amc_path: Path) -> Path:
-    subject = amc_path.stem.split("_")[0]
-    named = amc_path.with_name(f"{subject}.asf")
-    if named.exists():
-        return named
-    found = sorted(amc_path.parent.glob("*.asf"))
+    subject = amc_path.name.split("_")[0].split(".")[0]
+    for suffix in ("", *OPENERS):
+        named = amc_path.with_name(f"{subject}.asf{suffix}")
+        if named.exists():
+            return named
+    found = sorted(p for p in amc_path.parent.iterdir() if format_suffix(p) == ".asf")
     if len(found) != 1:
         raise MotionFormatError(f"{amc_path}: cannot tell which ASF skeleton goes with it (none or several .asf "
                                 f"files beside it, none named after its subject); put the one .asf beside it")

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..geometry import euler_to_matrix, matrix_to_euler
 from .clip import MotionClip, MotionFormatError
+from .compressed import read_text
 from .retarget import SkeletonFamily, detect_family, retarget
 
 _POS = {"Xposition": 0, "Yposition": 1, "Zposition": 2}
@@ -244,9 +245,10 @@ def frame_rate(frame_time: float) -> float:
 
 
 def read_bvh(path: str | Path, fps: float | None = None) -> MotionClip:
-    """Read a BVH file and retarget it onto the 22 joints. ``fps`` overrides its Frame Time."""
+    """Read a BVH file (or walk.bvh.gz, .bz2, .xz) and retarget it onto the 22 joints. ``fps`` overrides its
+    Frame Time."""
     path = Path(path)
-    return bvh_to_clip(parse_bvh(path.read_text(errors="replace"), str(path)), str(path), fps)
+    return bvh_to_clip(parse_bvh(read_text(path), str(path)), str(path), fps)
 
 
 def local_rotations(motion: BVHMotion) -> np.ndarray:

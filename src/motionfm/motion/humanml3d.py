@@ -8,6 +8,7 @@ import numpy as np
 
 from ..skeleton import NUM_JOINTS, SMPL_TO_OURS
 from .clip import MotionClip, MotionFormatError
+from .compressed import is_compressed, open_binary
 
 HUMANML3D_FPS = 20.0
 
@@ -18,10 +19,11 @@ def from_smpl_order(joints: np.ndarray) -> np.ndarray:
 
 
 def read_humanml3d(path: str | Path, fps: float = HUMANML3D_FPS) -> MotionClip:
-    """Read a HumanML3D new_joints .npy clip onto the 22 joints (positions only; no rotations)."""
+    """Read a HumanML3D new_joints .npy clip (or clip.npy.gz, .bz2, .xz) onto the 22 joints (positions only;
+    no rotations)."""
     path = Path(path)
     try:
-        arr = np.load(path, allow_pickle=False)
+        arr = np.load(open_binary(path) if is_compressed(path) else path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as err:
         raise MotionFormatError(f"{path}: not a readable .npy array ({str(err).split('; ')[0]})") from None
     if not isinstance(arr, np.ndarray):  # np.load returns an NpzFile for a .npz renamed .npy

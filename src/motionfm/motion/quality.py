@@ -1,6 +1,7 @@
 """Glitch checks for motion clips: non-finite values, joints moving faster than a body can, a body of
 implausible size (a misread length unit), a frame rate no capture has, radians read as degrees, a mirrored
-skeleton; and doubts (warnings): a body that never stands along +y.
+skeleton, every frame written n times (read at the capture's own rate); and doubts (warnings): a body that
+never stands along +y, many frames that repeat the one before (held while tracking was lost?).
 
 Motion capture has defects that the physics engine would turn into absurd IMU peaks: CMU clips 007_03..12
 jump 2-3 m between frames 0 and 1, some dance clips jump 18-40 m/s mid-clip, a corrupt channel (1e300) moves a
@@ -29,6 +30,10 @@ FPS_RANGE = (1.0, 10000.0)  # frames per second; a BVH Frame Time written in ms 
 # the 90th percentile of knee_forward is >= +1.9 cm in all 3,167 clips here and -1.4 / -6.3 cm when mirrored
 KNEE_MIRRORED = -0.01  # metres
 UPRIGHT_SHARE = 0.5  # head above the ankles by half the body length in this share of frames = standing along it
+# exact repeats of the previous frame: at most 3.6 % of frame pairs in the 3,167 clips here
+REPEATED_SHARE = 0.1  # a moving clip with more (and no regular pattern) is warned about
+REGULAR_REPEATS = 0.95  # this share of runs of equal frames with one length n >= 2 = written n times per frame
+MIN_RUNS = 10  # distinct frames needed before a repetition pattern is judged
 
 
 class MotionGlitchError(MotionFormatError):
@@ -118,19 +123,64 @@ def upright_shares(positions: np.ndarray, length: float) -> dict[str, float]:
 
 
 def doubts(clip: MotionClip) -> list[str]:
-    """Warnings for motion that may be right but often is not: a body that never stands along +y (up) but
-    does along another axis is Z-up data or a rotated root, or a whole clip spent on the floor (lying,
-    crawling); the shapes are alike, so it is simulated and said, not refused."""
+    """Warnings for motion that may be right but often is not, simulated and said, not refused: a body that
+    never stands along +y (up) but does along another axis is Z-up data or a rotated root, or a whole clip
+    spent on the floor (lying, crawling), whose shapes are alike; more than REPEATED_SHARE of the frames
+    repeating the one before, without a regular pattern (held frames: tracking lost, a frozen export)."""
     length = body_length(clip.positions)
     if not np.isfinite(length):
         return []
     shares = upright_shares(clip.positions, length)
     axis = max(shares, key=shares.get)
+    found = _held_frames(clip)
     if shares["+y"] < 0.05 and shares[axis] >= UPRIGHT_SHARE:
-        return [f"the body stands along {axis} in {100 * shares[axis]:.0f} % of the frames and along +y (up) in "
-                f"{100 * shares['+y']:.0f} %: if the file is Z-up or its root rotated, convert it to Y-up (a clip "
-                f"spent lying or crawling on the floor looks like this too)"]
-    return []
+        found.insert(0, f"the body stands along {axis} in {100 * shares[axis]:.0f} % of the frames and along +y "
+                        f"(up) in {100 * shares['+y']:.0f} %: if the file is Z-up or its root rotated, convert it "
+                        f"to Y-up (a clip spent lying or crawling on the floor looks like this too)")
+    return found
+
+
+def repeated_frames(clip: MotionClip) -> np.ndarray:
+    """Boolean (T - 1,): frame t + 1 is exactly frame t (every joint position, and rotation where given)."""
+    same = (clip.positions[1:] == clip.positions[:-1]).all(axis=(1, 2))
+    if clip.rotations is not None:
+        same &= (clip.rotations[1:] == clip.rotations[:-1]).all(axis=(1, 2))
+    return same
+
+
+def repetition(same: np.ndarray) -> int:
+    """n >= 2 when the clip was written n times per captured frame (REGULAR_REPEATS of its runs of equal
+    frames, the last one aside, are n long), else 1; ``same`` is repeated_frames' (T - 1,) boolean."""
+    starts = np.concatenate([[0], np.nonzero(~same)[0] + 1])  # first frame of each run of equal frames
+    runs = np.diff(starts)  # the last run may be cut short by the clip's end: left out
+    if len(runs) < MIN_RUNS:
+        return 1
+    n = int(np.bincount(runs).argmax())
+    return n if n >= 2 and np.mean(runs == n) >= REGULAR_REPEATS else 1
+
+
+def _undo_repetition(clip: MotionClip) -> tuple[MotionClip, str]:
+    """The clip at its captured rate when each frame was written n times (the first of each run kept, fps / n),
+    and a note; unchanged with '' otherwise. Differentiating the stair steps would give spikes, not motion."""
+    same = repeated_frames(clip)
+    n = repetition(same)
+    if n == 1:
+        return clip, ""
+    keep = np.concatenate([[0], np.nonzero(~same)[0] + 1])
+    rotations = None if clip.rotations is None else clip.rotations[keep]
+    undone = replace(clip, positions=clip.positions[keep], rotations=rotations, fps=clip.fps / n,
+                     meta={**clip.meta, "repeated": n})
+    return undone, (f"every frame is written {n} times (a {clip.fps / n:g} fps capture at {clip.fps:g} fps): "
+                    f"read at {clip.fps / n:g} fps")
+
+
+def _held_frames(clip: MotionClip) -> list[str]:
+    same = repeated_frames(clip)
+    share = float(same.mean()) if len(same) else 0.0
+    if share <= REPEATED_SHARE or same.all():  # a clip of one still pose is valid physics
+        return []
+    return [f"{100 * share:.0f} % of the frames repeat the one before exactly (held while tracking was lost?): "
+            f"the acceleration there is a stair step's, not the body's"]
 
 
 def knee_forward(positions: np.ndarray) -> np.ndarray:
@@ -179,11 +229,18 @@ def clean_clip(clip: MotionClip, check: GlitchCheck | None = None) -> tuple[Moti
     """The clip without implausible frames, and a note ('' when nothing was wrong).
 
     Raises MotionGlitchError naming the worst defect when the clean stretch is less than ``check.min_kept``
-    of the clip (a mid-clip glitch: skipping is safer than joining two halves).
+    of the clip (a mid-clip glitch: skipping is safer than joining two halves). A clip written n times per
+    captured frame is first read at its captured rate (said in the note).
     """
     check = check or GlitchCheck()
-    pos = clip.positions
     _check_frame_rate(clip.fps)
+    clip, repeated = _undo_repetition(clip)
+    clip, note = _clean_steps(clip, check)
+    return clip, "; ".join(n for n in (repeated, note) if n)
+
+
+def _clean_steps(clip: MotionClip, check: GlitchCheck) -> tuple[MotionClip, str]:
+    pos = clip.positions
     _check_degrees(clip)
     length = body_length(pos)
     if np.isfinite(length):  # some finite frames: size and sides can be judged
