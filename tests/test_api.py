@@ -207,6 +207,71 @@ def test_sklearn_basics(est):
     assert type(est).__name__ in repr(est)
 
 
+@pytest.mark.parametrize("est", [ZeroShotClassifier(), LinearProbeClassifier()])
+def test_classifiers_are_classifiers_to_sklearn(est):
+    """They were not (BaseEstimator came before ClassifierMixin), so cross_val_score(cv=3) split windows sorted
+    by class with a plain KFold: training folds without whole classes, scores below chance, no warning."""
+    from sklearn.base import is_classifier
+    from sklearn.model_selection import StratifiedKFold, check_cv
+
+    assert is_classifier(est)
+    assert isinstance(check_cv(3, np.repeat(["a", "b", "c"], 4), classifier=is_classifier(est)), StratifiedKFold)
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"labels": "walking"}, "labels must be a list of label names.*got the string 'walking'"),
+    ({"labels": "walking,sitting"}, r"split\(','\)"),
+    ({"labels": [1, 2]}, "labels must be strings"),
+    ({"synonyms": {"jumping": ["hopping"]}}, "synonyms given for 'jumping', which is not one of the labels"),
+    ({"synonyms": ["strolling"]}, "synonyms must be a dict"),
+    ({"synonyms": {"walking": [""]}}, "must be non-empty strings"),
+])
+def test_zero_shot_labels_and_synonyms_are_checked(kwargs, message):
+    """A string was read as its letters (labels 'w', 'a', 'l', ...), an unknown synonym key was ignored."""
+    with pytest.raises(ValueError, match=message):
+        ZeroShotClassifier(**{"labels": ["walking", "sitting"], **kwargs}).fit()
+
+
+def test_a_synonym_string_is_one_synonym_and_keys_match_labels_case_aside():
+    from motionfm.labels import label_synonyms
+
+    labels = ["walking", "lying down"]
+    assert label_synonyms(labels, {"Lying Down": "lying on the back"}) == {"lying down": ["lying on the back"]}
+    assert label_synonyms(labels, {"walking": ("strolling", "walk")}) == {"walking": ["strolling", "walk"]}
+    assert label_synonyms(labels, None) == {}
+
+
+@pytest.mark.parametrize("x,kwargs,message", [
+    (np.zeros((2, 200, 22, 6)), {}, r"2 window\(s\) hold no sensor data"),
+    (np.ones((500, 6)), {"fps": 50}, r"one window\? pass X\[None\]"),
+    (np.ones((2, 200, 6)), {"placement": None}, "placement must be a body-site name"),
+    (np.ones((2, 200, 6)), {"placement": 3}, "placement must be a body-site name"),
+    (np.ones((2, 200, 6)), {"fps": "50"}, "fps must be a positive number"),
+    (np.ones((2, 200, 6)), {"fps": None}, "fps must be a positive number"),
+])
+def test_input_that_is_no_batch_of_sensor_windows_is_refused(x, kwargs, message):
+    """All-zero canonical windows were classified (the first label for every window); the others were
+    Python errors (TypeError) or a misleading 'windows of 6 samples' message."""
+    with pytest.raises(ValueError, match=message):
+        to_canonical(x, **kwargs)
+
+
+def test_probe_labels_and_grid_are_checked(uci):
+    _, x_train, y_train, _, _ = uci
+    probe = LinearProbeClassifier(placement="waist")
+    with pytest.raises(ValueError, match="y should be a 1d array"):
+        probe.fit(x_train, np.eye(6)[y_train])  # one-hot
+    with pytest.raises(ValueError, match="1 missing label.*index 3"):
+        probe.fit(x_train, np.where(np.arange(len(y_train)) == 3, None, y_train.astype(object)))
+    with pytest.raises(ValueError, match="one label per window"):
+        probe.fit(x_train, y_train[:-1])
+    with pytest.raises(ValueError, match="needs cv >= 2"):
+        LinearProbeClassifier(placement="waist", C=[0.1, 1.0], cv=1).fit(x_train, y_train)
+    with pytest.warns(Warning):  # a column vector is read as labels, as scikit-learn does (with its warning)
+        probe.fit(x_train, y_train[:, None])
+    assert probe.predict(x_train[:0]).shape == (0,) and probe.predict_proba(x_train[:0]).shape == (0, 6)
+
+
 def test_unfitted_probe_raises():
     with pytest.raises(NotFittedError):
         LinearProbeClassifier().predict(np.zeros((2, 200, 6)))

@@ -208,6 +208,28 @@ BAD_INPUTS = {
                                             str(p / "s.npz")], "cannot unpack the archive"),
     "simulate --out folder": (lambda p: ["simulate", str(p), "-o", str(p)], "is a folder"),
     "export --opset 3": (lambda p: ["export", "--onnx", str(p / "m.onnx"), "--opset", "3"], "--opset must be"),
+    # each of these ran and exited 0 (or ended in a traceback) before
+    "evaluate a data set twice": (lambda p: ["evaluate", "--datasets", "uci-har,uci-har"], "uci-har more than once"),
+    "evaluate no data set": (lambda p: ["evaluate", "--datasets", ""], "--datasets names no data set"),
+    "evaluate no setting": (lambda p: ["evaluate", "--settings", ","], "--settings names no setting"),
+    "evaluate no adaptation": (lambda p: ["evaluate", "--adapt", ""], "--adapt names no adaptation"),
+    "evaluate --lr-head -1": (lambda p: ["evaluate", "--lr-head", "-1"], "--lr-head must be a learning rate"),
+    "evaluate --lr-encoder nan": (lambda p: ["evaluate", "--lr-encoder", "nan"], "--lr-encoder must be a learning"),
+    "evaluate --min-steps -3": (lambda p: ["evaluate", "--min-steps", "-3"], "--min-steps must be 0 or more"),
+    "evaluate --prompts unknown": (lambda p: ["evaluate", "--prompts", "foo"], "unknown --prompts 'foo'"),
+    "evaluate --prompts ignored": (lambda p: ["evaluate", "--prompts", "name"], "leave-one-dataset-out protocol's"),
+    "evaluate --max-windows -5": (lambda p: ["evaluate", "--max-windows", "-5"], "--max-windows must be 0"),
+    "evaluate --report-only broken": (lambda p: ["evaluate", "--report-only", "--out",
+                                                 str(_bytes(p, "results.json", b'{"records": [1]}').parent)],
+                                      "not a results.json written by motionfm evaluate"),
+    "export --labels the same twice": (lambda p: ["export", "--onnx", str(p / "m.onnx"), "--labels", "walk,Walk"],
+                                       "are the same label"),
+    "export one label": (lambda p: ["export", "--onnx", str(p / "m.onnx"), "--labels", "walking"],
+                         "at least two comma-separated --labels"),
+    "export --labels ,": (lambda p: ["export", "--onnx", str(p / "m.onnx"), "--labels", ","], "at least two"),
+    "embed --plot .txt": (lambda p: ["embed", "uci-har", "--plot", str(p / "t.txt")], "an image file is named .png"),
+    "classify --plot .csv": (lambda p: ["classify", str(_recording(p)), "--plot", str(p / "t.csv")],
+                             "an image file is named .png"),
 }
 
 

@@ -73,3 +73,54 @@ def test_models_trained_on_repeated_padding_keep_reading_it(tmp_path):
     with torch.no_grad():
         changed = again.embed_imu(x, mask, short) - again.embed_imu(x, mask)
     assert changed[0].abs().max() > 1e-4 and np.allclose(changed[1].numpy(), 0, atol=1e-6)
+
+
+def _saved(tmp_path):
+    model = ImuTextModel(ModelConfig(encoder="tiny", embed_dim=16))
+    return model, save_model(model, tmp_path / "m")
+
+
+@pytest.mark.parametrize("damage,message", [
+    (lambda m: (m / "model.safetensors").write_bytes((m / "model.safetensors").read_bytes()[:100]),
+     "model.safetensors: damaged or not a safetensors file"),
+    (lambda m: (m / "model.safetensors").write_bytes(b""), "damaged or not a safetensors file"),
+    (lambda m: (m / "config.json").write_text("{"), "config.json: not valid JSON"),
+    (lambda m: (m / "config.json").write_text("[1, 2]"), "config.json: not a motionfm model config"),
+    (lambda m: (m / "config.json").write_text("{}"), "config.json: not a motionfm model config"),
+    (lambda m: (m / "config.json").unlink(), "config.json: missing"),
+    (lambda m: (m / "config.json").write_text(json.dumps({"model": {"encoder": "tiny", "embed_dim": 32}})),
+     "model.safetensors does not fit .*config.json"),
+    (lambda m: (m / "config.json").write_text(json.dumps({"model": {"encoder": "tiny", "text_encoder": "bert"}})),
+     "config.json: unknown model.text_encoder"),
+])
+def test_a_damaged_model_folder_is_one_line_naming_the_file(tmp_path, damage, message):
+    """Each was a traceback (SafetensorError, KeyError, AttributeError, RuntimeError) or a bare message."""
+    _, folder = _saved(tmp_path)
+    damage(folder)
+    with pytest.raises((ValueError, FileNotFoundError), match=message) as info:
+        load_model(folder)
+    assert "\n" not in str(info.value)
+
+
+def test_nan_weights_are_neither_saved_nor_loaded(tmp_path):
+    """A run that diverged saved a model of NaN weights, which then classified every window as one label."""
+    from safetensors.torch import load_file, save_file
+
+    model, folder = _saved(tmp_path)
+    state = load_file(str(folder / "model.safetensors"))
+    state["imu_proj.weight"][0, 0] = float("nan")
+    save_file(state, str(folder / "model.safetensors"))
+    with pytest.raises(ValueError, match="1 of .* weights are NaN or infinite .*imu_proj.weight.*retrain"):
+        load_model(folder)
+    with torch.no_grad():
+        model.imu_proj.weight[0, 0] = float("inf")
+    with pytest.raises(ValueError, match="the model to save: 1 of"):
+        save_model(model, tmp_path / "other")
+    assert not (tmp_path / "other").exists()
+
+
+def test_metadata_json_cannot_hold_leaves_no_half_written_folder(tmp_path):
+    model = ImuTextModel(ModelConfig(encoder="tiny", embed_dim=16))
+    with pytest.raises(ValueError, match="model metadata must be JSON"):
+        save_model(model, tmp_path / "m", {"when": object()})
+    assert not (tmp_path / "m").exists()

@@ -54,6 +54,25 @@ def test_shipped_configs_load(file, gyro_dropout):  # gravity_removal: the same 
     ({"recipe": "primus"}, "recipe 'primus' trains model.arch 'primus', not 'stgcn'"),
     ({"real_datasets": ["UCI-HAR"], "exclude": ["uci-har"]}, "uci-har is on the exclusion list"),
     ({"real_datasets": ["usc-had"], "exclude": ["USC-HAD"]}, "usc-had is on the exclusion list"),
+    # accepted before (exit 0 with a NaN model, or an error elsewhere that named another cause)
+    ({"lr": float("inf")}, "lr must be a finite number"),
+    ({"lr": 1e6}, "lr must be above 0 and at most 1"),
+    ({"window_s": float("inf")}, "window_s must be a finite number"),
+    ({"window_s": 0.5}, "window_s must be between 1 and 600 s"),
+    ({"seed": -1}, "seed must be 0 or more"),
+    ({"max_keep_joints": 100}, "max_keep_joints must be between 1 and 22"),
+    ({"real_datasets": ["utd-mhad", "utd-mhad"]}, "real_datasets names utd-mhad more than once"),
+    ({"motion_corpora": ["cmu", "cmu"]}, "motion_corpora names cmu more than once"),
+    ({"real_fraction": 1.0, "real_datasets": []}, "real_fraction 1.0 asks for real windows only"),
+    ({"device": "gpu0"}, "device must be auto, cpu, cuda or cuda:N; got 'gpu0'"),
+    ({"model": {"embed_dim": 0}}, "model.embed_dim must be a whole number >= 1"),
+    ({"model": {"embed_dim": -5}}, "model.embed_dim must be a whole number >= 1"),
+    ({"model": {"text_dim": 512}}, "model.text_dim must be 384 for the minilm text encoder"),
+    ({"model": {"init_temperature": 0}}, "model.init_temperature must be a positive number"),
+    ({"model": {"init_temperature": -1.0}}, "model.init_temperature must be a positive number"),
+    ({"model": {"text_encoder": "bert"}}, "unknown model.text_encoder 'bert'"),
+    ({"model": {"encoder_overrides": {"masked_padding": "no"}}},
+     "model.encoder_overrides.masked_padding must be true or false"),
 ])
 def test_bad_values_are_refused_in_one_line(data, message):
     with pytest.raises(ValueError, match=message) as err:
@@ -110,3 +129,10 @@ def test_cli_reports_a_bad_config_in_one_line(tmp_path, text, message):
     result = CliRunner().invoke(app, ["pretrain", "--config", str(tmp_path / "c.yaml")])
     assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_minilm_width_matches_the_text_encoder():
+    from motionfm.models.imu_text import MINILM_DIM
+    from motionfm.text import MiniLMEncoder
+
+    assert MINILM_DIM == MiniLMEncoder.dim

@@ -35,6 +35,21 @@ def test_interrupted_run_resumes_bit_identically(tmp_path):
     assert (tmp_path / "b" / "config.yaml").exists()
 
 
+def test_a_diverged_run_stops_and_keeps_the_checkpoint_before_it(tmp_path, monkeypatch):
+    """A NaN loss (lr too high) ran on to 'done' and saved a model of NaN weights (exit 0)."""
+    real_step = Trainer.train_step
+
+    def step(self):
+        loss = real_step(self)
+        return float("nan") if self.step == 3 else loss
+    monkeypatch.setattr(Trainer, "train_step", step)
+    with pytest.raises(ValueError, match="step 3: the loss is nan .* lower lr"):
+        pretrain(tiny_config(tmp_path), show_progress=False)
+    assert not (tmp_path / "model").exists()
+    again = Trainer(tiny_config(tmp_path), show_progress=False)
+    assert again.load_checkpoint() and again.step == 2
+
+
 def test_loss_goes_down_on_real_data(tmp_path):
     cfg = tiny_config(tmp_path, steps=60, lr=3e-3, checkpoint_every=100, real_fraction=1.0,
                       model={"encoder": "tiny", "embed_dim": 32})
@@ -136,3 +151,9 @@ def test_primus_resume_restores_the_queue(tmp_path):
     assert all(torch.equal(a[k], b[k]) for k in a)  # the queue's neighbours steered steps 4-6 identically
     model = load_model(tmp_path / "b" / "model")
     assert type(model).__name__ == "PrimusModel" and model.metadata["recipe"] == "primus"
+
+
+def test_out_dir_that_is_a_file_is_named(tmp_path):
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(ValueError, match="out_dir .*f is a file"):
+        pretrain(tiny_config(tmp_path / "f"), show_progress=False)

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .labels import check_distinct_labels
+from .labels import PROMPT_MODES, check_distinct_labels, label_synonyms
 from .models import ImuTextModel
 from .text import TEMPLATES, label_embeddings, load_text_encoder
 from .text import prompts as prompt_texts
@@ -59,7 +59,6 @@ def embed(model: ImuTextModel, windows: CanonicalWindows, batch_size: int = 256,
     return torch.cat(out).clone() if out else torch.zeros(0, dim)
 
 
-PROMPT_MODES = ("text-mean", "ensemble", "name")
 
 
 @torch.no_grad()
@@ -74,13 +73,13 @@ def label_matrix(model: ImuTextModel, labels: Sequence[str], synonyms: dict[str,
     if prompts not in PROMPT_MODES:
         raise ValueError(f"unknown prompts {prompts!r}; use {', '.join(PROMPT_MODES)}")
     check_distinct_labels(labels)
+    synonyms = label_synonyms(labels, synonyms)
     encoder = load_text_encoder(model.config.text_encoder)
     device = next(model.parameters()).device
     if prompts == "name":
         return model.embed_text(encoder.encode(list(labels)).to(device)).cpu()
     if prompts == "text-mean":
         return model.embed_text(label_embeddings(encoder, labels, synonyms, templates).to(device)).cpu()
-    synonyms = synonyms or {}
     rows = [model.embed_text(encoder.encode(prompt_texts(label, synonyms.get(label, ()), templates)).to(device))
             .mean(0) for label in labels]
     return F.normalize(torch.stack(rows), dim=-1).cpu()

@@ -31,6 +31,7 @@ from .orientation import model_rotation, require_gravity, upright_canonical
 from .resampling import resample
 from .gravity import ACC_GRAVITY
 from .io import ACC_LIMIT, GYRO_LIMIT, MIN_WINDOW_S
+from .labels import check_distinct_labels
 from .sensor_checks import StuckAxisError, check_stuck_axes, clipping_warnings
 from .skeleton import JOINT_NAMES, NUM_JOINTS, placement_to_joint
 from .units import GRAVITY, gyro_gravity_ratio_windows, judge_gyro_ratio, units_fitting_gravity
@@ -61,8 +62,11 @@ def to_canonical(X, fps: float = RATE_HZ, placement: str | Sequence[str] = "left
     (check_sensors; the gyroscope's units only with gravity included); None: no check.
     """
     X = np.asarray(X, dtype=np.float32)  # finiteness is checked by CanonicalWindows
-    if not (np.isfinite(fps) and fps > 0):
+    if isinstance(fps, bool) or not isinstance(fps, (int, float, np.number)) or not (np.isfinite(fps) and fps > 0):
         raise ValueError(f"fps must be a positive number of samples per second; got {fps!r}")
+    _check_placement(placement)
+    if X.ndim == 2:
+        raise ValueError(f"X must be (n, time, 6): a batch of windows; got {X.shape} (one window? pass X[None])")
     if X.ndim >= 2 and X.shape[1] / fps < MIN_WINDOW_S:
         raise ValueError(f"windows of {X.shape[1]} samples at {fps:g} Hz are {X.shape[1] / fps:.3g} s long; the "
                          f"models were trained and evaluated on windows of {MIN_WINDOW_S:g} s and longer")
@@ -78,7 +82,11 @@ def to_canonical(X, fps: float = RATE_HZ, placement: str | Sequence[str] = "left
         windows = CanonicalWindows(*place_sensors(X, placement_to_joint(placement)))
     else:
         raise ValueError(f"X must be (n, time, 6) single-sensor recordings or (n, time, 22, 6) windows; got {X.shape}")
-    has_gyro = (np.abs(windows.x[..., 3:]).max(axis=(1, 3)) * windows.mask).max(axis=1) > 0  # (n,)
+    empty = np.nonzero(~windows.mask.any(axis=1))[0]
+    if len(empty):
+        raise ValueError(f"{len(empty)} window(s) hold no sensor data (every value 0), the first at index "
+                         f"{empty[0]}: a joint is worn where its values are non-zero")
+    has_gyro = (np.abs(windows.x[..., 3:]).max(axis=(1, 3)) * windows.mask).max(axis=1, initial=0) > 0  # (n,)
     # a gyroscope reading exactly 0 throughout a window was not there: marked absent (acc-only input)
     windows.channel_mask = np.concatenate([np.ones((len(windows), 3), bool), np.repeat(has_gyro[:, None], 3, 1)], 1)
     if acc_gravity is not None:
@@ -88,6 +96,14 @@ def to_canonical(X, fps: float = RATE_HZ, placement: str | Sequence[str] = "left
         windows.x = _resample_time(windows.x, fps)
         windows.valid_len = np.full(len(windows), windows.length)
     return windows
+
+
+def _check_placement(placement) -> None:
+    """ValueError unless ``placement`` is a body-site name or a list of them."""
+    names = [placement] if isinstance(placement, str) else placement
+    if not isinstance(names, (list, tuple)) or not names or not all(isinstance(p, str) for p in names):
+        raise ValueError(f"placement must be a body-site name such as 'left_wrist' or a list of them (one per "
+                         f"sensor); got {placement!r}")
 
 
 def _distinct_joints(placement: Sequence[str]) -> list[int]:
@@ -190,6 +206,20 @@ def fit_temperature(scores: np.ndarray, y: np.ndarray) -> float:
     return float(np.exp(minimize_scalar(loss, bounds=(-6.0, 8.0), method="bounded").x))
 
 
+def _labels_1d(y, n: int) -> np.ndarray:
+    """y as (n,) labels; ValueError for one-hot or other 2-D y, another length, or missing labels (NaN, None)."""
+    from sklearn.utils.validation import column_or_1d
+
+    y = column_or_1d(np.asarray(y), warn=True)
+    if len(y) != n:
+        raise ValueError(f"y must hold one label per window: {n} windows, {len(y)} labels")
+    missing = [i for i, v in enumerate(y.tolist()) if v is None or (isinstance(v, float) and np.isnan(v))]
+    if missing:
+        raise ValueError(f"y has {len(missing)} missing label(s) (NaN or None), the first at index {missing[0]}; "
+                         f"drop those windows or label them")
+    return y
+
+
 class _Base(BaseEstimator):
     def __getstate__(self) -> dict:
         """Pickles and deep copies leave the per-input cache behind."""
@@ -242,7 +272,7 @@ class _Base(BaseEstimator):
         return self._cached(X, "projected", lambda x: embed(self._model(), self._canonical(x)).numpy())
 
 
-class Embedder(_Base, TransformerMixin):
+class Embedder(TransformerMixin, _Base):
     """Windows -> unit-norm embeddings in the shared IMU-text space: transform(X) -> (n, d)."""
 
     def __init__(self, model: str = "default", fps: float = RATE_HZ, placement: str | Sequence[str] = "left_wrist",
@@ -257,7 +287,7 @@ class Embedder(_Base, TransformerMixin):
         return self._embed(X).copy()  # a copy: the cached array stays as computed
 
 
-class ZeroShotClassifier(_Base, ClassifierMixin):
+class ZeroShotClassifier(ClassifierMixin, _Base):
     """Classify windows by any label names, with no training: predict(X) -> labels."""
 
     def __init__(self, labels: Sequence[str] = ("walking", "sitting"), synonyms: dict | None = None,
@@ -268,6 +298,7 @@ class ZeroShotClassifier(_Base, ClassifierMixin):
 
     def fit(self, X=None, y=None) -> ZeroShotClassifier:
         """Nothing to learn; builds the label embeddings."""
+        check_distinct_labels(self.labels)
         if len(self.labels) < 2:
             raise ValueError("give at least two labels")
         self.classes_ = np.array(list(self.labels))
@@ -313,7 +344,7 @@ class ZeroShotClassifier(_Base, ClassifierMixin):
         return self.classes_[scores.argmax(axis=1)]
 
 
-class LinearProbeClassifier(_Base, ClassifierMixin):
+class LinearProbeClassifier(ClassifierMixin, _Base):
     """Logistic regression on standardised frozen features: fit(X, y).predict(X).
 
     ``features``: 'motionfm' (the encoder's raw features) or 'motionfm+minirocket' (those beside MiniRocket
@@ -351,6 +382,8 @@ class LinearProbeClassifier(_Base, ClassifierMixin):
         from sklearn.model_selection import StratifiedKFold
 
         grid = [float(c) for c in np.atleast_1d(self.C)]
+        if len(grid) > 1 and not (isinstance(self.cv, (int, np.integer)) and self.cv >= 2):
+            raise ValueError(f"choosing C from a grid needs cv >= 2 folds; got cv={self.cv!r}")
         folds = min(self.cv, int(np.bincount(codes).min()))
         if len(grid) == 1 or folds < 2:
             return grid[0]
@@ -366,7 +399,7 @@ class LinearProbeClassifier(_Base, ClassifierMixin):
         """Fit on windows X and labels y (n,); C from the grid when one is given."""
         if self.features not in ("motionfm", "motionfm+minirocket"):
             raise ValueError(f"unknown features {self.features!r}; use 'motionfm' or 'motionfm+minirocket'")
-        y = np.asarray(y)
+        y = _labels_1d(y, len(X))
         self.classes_, codes = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise ValueError("need at least two classes to fit a classifier")
@@ -380,6 +413,8 @@ class LinearProbeClassifier(_Base, ClassifierMixin):
     def predict_proba(self, X) -> np.ndarray:
         """(n, n_classes) class probabilities, columns in classes_ order."""
         check_is_fitted(self, "probe_")
+        if len(X) == 0:
+            return np.zeros((0, len(self.classes_)))
         return np.exp(self.probe_.scores(self._features(X)))
 
     def predict(self, X) -> np.ndarray:

@@ -63,6 +63,18 @@ def _positive(value: float | None, flag: str, unit: str) -> None:
         fail(f"{flag} must be a positive number of {unit}; got {value:g}")
 
 
+# matplotlib's savefig formats (Figure.canvas.get_supported_filetypes(); listed to keep it out of start-up)
+PLOT_SUFFIXES = (".png", ".pdf", ".svg", ".svgz", ".jpg", ".jpeg", ".eps", ".ps", ".pgf", ".tif", ".tiff", ".webp")
+
+
+def _plot_path(path: Path | None, flag: str = "--plot") -> None:
+    """_writable, and a suffix matplotlib can write (checked before any work, not after it)."""
+    _writable(path, flag)
+    if path is not None and path.suffix.lower() not in PLOT_SUFFIXES:
+        fail(f"{flag} {path}: an image file is named .png (or {', '.join(PLOT_SUFFIXES[1:6])}, ...); got "
+             f"{path.suffix or 'no suffix'}")
+
+
 def _writable(path: Path | None, flag: str, folder: bool = False) -> None:
     """Refuse, before any work, an output path that cannot be written: an existing folder where a file is
     wanted (or a file where a folder is), or a place where nothing can be created."""
@@ -290,18 +302,12 @@ def classify(
         from .classify import write_predictions  # torch, numpy, pandas: the model's modules
         from .io import RecordingError, check_window, describe, read_recording, unclassified_tail
 
-    names = [n for n in _split(labels) or () if n]
-    if len(names) < 2:
-        fail("give at least two comma-separated --labels")
-    try:
-        check_distinct_labels(names)
-    except ValueError as err:
-        fail(f"--labels: {err}")
+    names = _label_names(labels)
     _positive(window, "--window", "seconds")
     _positive(stride, "--stride", "seconds")
     _positive(fps, "--fps", "Hz")
     _writable(out_csv, "--out")
-    _writable(plot, "--plot")
+    _plot_path(plot)
     fmt = _recording_format(time_col, acc_cols, gyro_cols, acc_units, gyro_units, fps)
     fmt.acc_gravity, fmt.time_unit = acc_gravity, time_unit
     if not placement:
@@ -437,6 +443,39 @@ def _whole_numbers(text: str, flag: str, minimum: int = 1) -> tuple[int, ...]:
     return values
 
 
+def _label_names(text: str | None) -> list[str]:
+    """--labels as a list: at least two, no two the same (case and spacing aside), or a one-line error."""
+    names = [n for n in _split(text) or () if n]
+    if len(names) < 2:
+        fail("give at least two comma-separated --labels")
+    try:
+        check_distinct_labels(names)
+    except ValueError as err:
+        fail(f"--labels: {err}")
+    return names
+
+
+def _names_once(text: str | None, flag: str) -> tuple[str, ...]:
+    """The comma-separated names of an option, blanks dropped; a one-line error for a name given twice."""
+    names = tuple(v for v in (_split(text) or ()) if v)
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        fail(f"{flag} names {', '.join(twice)} more than once; give each once")
+    return names
+
+
+def _check_fine_tune_options(lr_head: float, lr_encoder: float, min_steps: int, fine_tune_seeds: int) -> None:
+    """One-line errors for learning rates that are not positive finite numbers and negative step/seed counts."""
+    import math
+
+    for flag, value in (("--lr-head", lr_head), ("--lr-encoder", lr_encoder)):
+        if not (math.isfinite(value) and 0 < value <= 1):
+            fail(f"{flag} must be a learning rate above 0 and at most 1; got {value}")
+    for flag, value in (("--min-steps", min_steps), ("--fine-tune-seeds", fine_tune_seeds)):
+        if value < 0:
+            fail(f"{flag} must be 0 or more; got {value}")
+
+
 @app.command()
 def evaluate(
     model: str = typer.Option("default", "--model", help="bundled model name or model folder"),
@@ -480,14 +519,25 @@ def evaluate(
     """Score a model and its baselines with one protocol: results.json, results.md, confusion and few-shot PNGs."""
     from rich.progress import Progress
 
+    from .labels import PROMPT_MODES
+
+    names = _names_once(datasets, "--datasets")
+    if max_windows < 0:
+        fail(f"--max-windows must be 0 (all windows) or more; got {max_windows}")
+    if prompts not in PROMPT_MODES:
+        fail(f"unknown --prompts {prompts!r}; use {', '.join(PROMPT_MODES)}")
     if protocol != "standard":
         return _evaluate_family(protocol, family, datasets, prompts, device, out_dir, max_windows)
+    if prompts != "ensemble":
+        fail("--prompts chooses the leave-one-dataset-out protocol's prompts; the standard protocol's zero-shot "
+             "uses its own (drop --prompts, or add --protocol leave-one-dataset-out)")
 
     from . import har
     from .adapt import FineTuneConfig
     from .evaluate import ADAPTATIONS, BASELINES, FEATURES, PROBE_LAYERS, SETTINGS, EvalConfig, Evaluator, plan, run
 
-    names = _split(datasets) or ()
+    if not names:
+        fail("--datasets names no data set; see motionfm datasets list")
     for ds in names:
         try:
             har.get_spec(ds)
@@ -498,7 +548,7 @@ def evaluate(
     for option, text, allowed in (("setting", settings, SETTINGS), ("--adapt value", adapt, ADAPTATIONS),
                                   ("fine-tune setting", fine_tune_settings, SETTINGS),
                                   ("--features value", features, FEATURES), ("baseline", ",".join(extra), BASELINES)):
-        lists[option] = [v for v in (_split(text) or ()) if v]
+        lists[option] = list(_names_once(text, option))
         if set(lists[option]) - set(allowed):
             fail(f"unknown {option}(s) {', '.join(sorted(set(lists[option]) - set(allowed)))}; use {', '.join(allowed)}"
                  + (" or none" if option == "baseline" else ""))
@@ -508,6 +558,12 @@ def evaluate(
         fail(f"unknown --acc-gravity {acc_gravity!r}; use {' or '.join(ACC_GRAVITY)}")
     if probe_layers not in PROBE_LAYERS:
         fail(f"unknown --probe-layers {probe_layers!r}; use {' or '.join(PROBE_LAYERS)}")
+    if not lists["setting"]:
+        fail(f"--settings names no setting; use {', '.join(SETTINGS)}")
+    if not lists["--adapt value"] and set(lists["setting"]) - {"zero-shot"}:
+        fail(f"--adapt names no adaptation for {', '.join(s for s in lists['setting'] if s != 'zero-shot')}; use "
+             f"{', '.join(ADAPTATIONS)}")
+    _check_fine_tune_options(lr_head, lr_encoder, min_steps, fine_tune_seeds)
     k_shots = _whole_numbers(shots, "--shots")
     for flag, value in (("--seeds", seeds), ("--epochs", epochs), ("--patience", patience), ("--max-steps", max_steps),
                         ("--validate-every", validate_every), ("--batch-size", batch_size)):
@@ -596,9 +652,14 @@ def _report_only(out_dir: Path, model: str) -> None:
     path = out_dir / "results.json"
     if not path.exists():
         fail(f"{path} does not exist: run motionfm evaluate --out {out_dir} first")
-    saved = json.loads(path.read_text())
-    records, settings = (saved["records"], saved.get("settings")) if isinstance(saved, dict) else (saved, None)
-    _write_report(out_dir, model, records, settings or {}, {})
+    try:
+        saved = json.loads(path.read_text())
+        records, settings = (saved["records"], saved.get("settings")) if isinstance(saved, dict) else (saved, None)
+        if not isinstance(records, list) or not all(isinstance(r, dict) and "dataset" in r for r in records):
+            raise ValueError("its records are not a list of results with a 'dataset'")
+        _write_report(out_dir, model, records, settings or {}, {})
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
+        fail(f"{path}: not a results.json written by motionfm evaluate ({type(err).__name__}: {err})")
 
 
 @app.command()
@@ -622,7 +683,7 @@ def embed(
         fail(f"unknown split {split!r}; use {', '.join(har.SPLITS)}")
     if limit < MIN_TSNE:
         fail(f"--limit must be at least {MIN_TSNE} (a t-SNE plot needs that many windows); got {limit}")
-    _writable(plot, "--plot")
+    _plot_path(plot)
     _writable(out_npz, "--out")
     ws = _load(dataset, None)
     idx = np.nonzero(ws.split == split)[0]
@@ -654,17 +715,20 @@ def export(
 
     if not 14 <= opset <= 20:
         fail(f"--opset must be between 14 and 20 (the exporter's range); got {opset}")
-    names = [] if labels.strip().lower() == "none" else [n for n in _split(labels) or () if n]
+    names = [] if labels.strip().lower() == "none" else _label_names(labels)
     _writable(onnx, "--onnx")
     net = _model(model)
-    export_onnx(net, onnx, opset=opset, labels=names)
+    try:
+        export_onnx(net, onnx, opset=opset, labels=names)
+    except (ValueError, FileNotFoundError) as err:  # e.g. the model's text encoder cannot be loaded here
+        fail(str(err))
     try:
         diff = check_onnx(net, onnx)
     except ImportError:
         console.print(f"wrote {onnx} (not checked: pip install 'motionfm[onnx]' for onnxruntime)")
         return
     console.print(f"wrote {onnx}; max abs difference from PyTorch on random windows: {diff:.2e}")
-    if diff > 1e-4:
+    if not diff <= 1e-4:  # NaN too
         fail(f"ONNX output differs from PyTorch by {diff:.2e} (> 1e-4)")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 
 import torch
@@ -12,6 +13,8 @@ from ..losses import ClipLoss
 from .encoders import get_encoder
 from .rnn import PrimusConfig
 from .stgcn import STGCNConfig
+
+MINILM_DIM = 384  # all-MiniLM-L6-v2's width (text.MiniLMEncoder.dim; tested equal)
 
 
 @dataclass
@@ -30,6 +33,22 @@ class ModelConfig:
     # existed were trained on padding by repetition and load with False (hub.load_model): they read padding
     # as they were trained to.
     masked_padding: bool = True
+
+    def __post_init__(self) -> None:
+        """ValueError for sizes or a temperature no model can have, or a text side that cannot be built."""
+        for key, low in (("embed_dim", 1), ("text_dim", 1), ("video_dim", 0)):
+            value = getattr(self, key)
+            if not isinstance(value, int) or isinstance(value, bool) or value < low:
+                raise ValueError(f"model.{key} must be a whole number >= {low}; got {value!r}")
+        t = self.init_temperature
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or not (math.isfinite(t) and t > 0):
+            raise ValueError(f"model.init_temperature must be a positive number (0.07 in UniMTS); got {t!r}")
+        if not isinstance(self.text_encoder, str) or not (self.text_encoder == "minilm"
+                                                          or self.text_encoder.startswith("clip:")):
+            raise ValueError(f"unknown model.text_encoder {self.text_encoder!r}; use 'minilm' or "
+                             f"'clip:/path/to/local/clip'")
+        if self.text_encoder == "minilm" and self.text_dim != MINILM_DIM:
+            raise ValueError(f"model.text_dim must be {MINILM_DIM} for the minilm text encoder; got {self.text_dim}")
 
     def encoder_config(self) -> STGCNConfig | PrimusConfig:
         """The named encoder configuration of ``arch`` with ``masked_padding`` and ``encoder_overrides`` applied."""

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import types
 import typing
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+import torch
 import yaml
 
 from .. import corpora
 from ..har import get_spec
+from ..io import MIN_WINDOW_S
 from ..models import ModelConfig
 from ..orientation import ROTATIONS
-from ..skeleton import placement_to_joint
+from ..skeleton import NUM_JOINTS, placement_to_joint
 from ..windows import RATE_HZ
 from .objectives import PrimusRecipe
 from .recipes import Recipe, get_recipe
+
+MAX_WINDOW_S = 600.0  # seconds; longer training windows would not fit a batch in memory (the paper: 10 s)
 
 
 @dataclass
@@ -95,9 +100,10 @@ class PretrainConfig:
             raise ValueError(f"recipe {self.recipe!r} trains model.arch {recipe.architecture!r}, not "
                              f"{self.model.arch!r}: set model.arch: {recipe.architecture}")
         try:
-            self.model.encoder_config()
+            encoder = self.model.encoder_config()
         except TypeError as err:
             raise ValueError(f"model.encoder_overrides: {err}") from None
+        check_types(type(encoder), asdict(encoder), "model.encoder_overrides.")
         if self.video_features and not recipe.video:
             raise ValueError(f"recipe {self.recipe!r} has no video head, so video_features would be ignored: "
                              "remove them or use a recipe with video (primus)")
@@ -109,6 +115,14 @@ class PretrainConfig:
                 raise ValueError(f"{name} has no class names, so it cannot give IMU-text pairs")
         for name in self.motion_corpora:
             corpora._inputs(name, Path("."))  # ValueError naming the known corpora
+        for key in ("motion_corpora", "real_datasets", "exclude"):
+            twice = sorted({n for n in getattr(self, key) if getattr(self, key).count(n) > 1})
+            if twice:
+                raise ValueError(f"{key} names {', '.join(twice)} more than once; give each once")
+        if self.real_fraction == 1.0 and not self.real_datasets and not self.data_pack:
+            raise ValueError("real_fraction 1.0 asks for real windows only, but real_datasets is empty: name the "
+                             "real data sets, or lower real_fraction")
+        _check_device(self.device)
         self.sim_joint_ids()
         _check_ranges(self)
 
@@ -145,17 +159,32 @@ def check_not_excluded(names: list[str], exclude: list[str]) -> None:
                              f"evaluation); remove it from real_datasets or from exclude")
 
 
+def _check_device(name: str) -> None:
+    """ValueError unless ``name`` is 'auto' or a device torch can name (cpu, cuda, cuda:1, mps, ...)."""
+    if name == "auto":
+        return
+    try:
+        torch.device(name)
+    except (RuntimeError, ValueError):
+        raise ValueError(f"device must be auto, cpu, cuda or cuda:N; got {name!r}") from None
+
+
 def _check_ranges(c: PretrainConfig) -> None:
+    finite = [k for k in ("window_s", "lr", "weight_decay", "offset_std", "real_fraction") if not math.isfinite(getattr(c, k))]
+    if finite:
+        raise ValueError(f"{finite[0]} must be a finite number; got {getattr(c, finite[0])}")
     rules = [("steps", c.steps >= 1, "at least 1"), ("batch_size", c.batch_size >= 1, "at least 1"),
              ("checkpoint_every", c.checkpoint_every >= 1, "at least 1"),
              ("warmup_steps", c.warmup_steps >= 0, "0 or more"), ("max_clips", c.max_clips >= 0, "0 or more"),
-             ("max_keep_joints", c.max_keep_joints >= 1, "at least 1"),
+             ("max_keep_joints", 1 <= c.max_keep_joints <= NUM_JOINTS, f"between 1 and {NUM_JOINTS}"),
+             ("seed", c.seed >= 0, "0 or more"),
              ("real_fraction", 0.0 <= c.real_fraction <= 1.0, "between 0 and 1"),
              ("gyro_dropout", 0.0 <= c.gyro_dropout <= 1.0, "between 0 and 1"),
              ("gravity_removal", 0.0 <= c.gravity_removal <= 1.0, "between 0 and 1"),
              ("rotation", c.rotation in ROTATIONS, f"one of {', '.join(ROTATIONS)}"),
              ("max_tilt_deg", 0.0 <= c.max_tilt_deg <= 180.0, "between 0 and 180"),
-             ("window_s", c.window_s > 0 and c.window_samples() >= 1, "positive"), ("lr", c.lr > 0, "positive"),
+             ("window_s", MIN_WINDOW_S <= c.window_s <= MAX_WINDOW_S, f"between {MIN_WINDOW_S:g} and {MAX_WINDOW_S:g} s"),
+             ("lr", 0 < c.lr <= 1, "above 0 and at most 1 (AdamW diverges beyond)"),
              ("weight_decay", c.weight_decay >= 0, "0 or more"), ("offset_std", c.offset_std >= 0, "0 or more")]
     for key, ok, what in rules:
         if not ok:

@@ -193,6 +193,9 @@ class Trainer:
         with StopRequested() as stop:
             while self.step < cfg.steps:
                 loss = self.train_step()
+                if not math.isfinite(loss):  # the weights are spoilt: stop before a checkpoint keeps them
+                    raise ValueError(f"step {self.step}: the loss is {loss} (training diverged); the checkpoints "
+                                     f"in {self.out} are from before it: lower lr, then --resume or --overwrite")
                 if self.rank == 0:
                     self.metrics.write(self.step, loss, self.last_lr, self.terms)
                 rate = (self.step - first) * cfg.batch_size * self.world / (time.perf_counter() - start)
@@ -227,6 +230,8 @@ def pretrain(config: PretrainConfig, resume: bool = False, stop_after: int | Non
     (its checkpoints and metrics are removed and the run starts again).
     """
     out = Path(config.out_dir)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"out_dir {out} is a file; give a folder for the checkpoints and the model")
     existing = checkpoint_paths(out)
     if existing and not resume:
         if not overwrite:
