@@ -294,6 +294,8 @@ def test_input_forms():
         to_canonical(np.where(canon == canon.max(), np.inf, canon))  # canonical windows are checked too
     with pytest.raises(ValueError, match="unknown placement"):
         to_canonical(x, placement="tail")
+    two = np.stack([x, x], axis=2)  # arrays and 0-d arrays are accepted as they were
+    assert to_canonical(two, fps=np.array(50.0), placement=np.array(["left_wrist", "right_ankle"])).mask.sum() == 6
 
 
 @pytest.mark.parametrize("scale,acc_gravity,message", [

@@ -78,3 +78,8 @@ def test_upright_models_read_the_recording_in_its_upright_frame(recording):
         upright_recording(replace(recording, acc_gravity="removed"), 10.0)
     with pytest.raises(RecordingError, match="carries no gravity"):  # a dead sensor: one line, no traceback
         upright_recording(replace(recording, x=np.zeros_like(recording.x)), 10.0)
+
+
+def test_a_string_of_labels_is_refused_before_any_work():
+    with pytest.raises(ValueError, match="labels must be a list of label names"):
+        classify_recording("default", None, "walk", 10.0)

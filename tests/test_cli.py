@@ -222,6 +222,9 @@ BAD_INPUTS = {
     "evaluate --report-only broken": (lambda p: ["evaluate", "--report-only", "--out",
                                                  str(_bytes(p, "results.json", b'{"records": [1]}').parent)],
                                       "not a results.json written by motionfm evaluate"),
+    "evaluate --report-only leave-one-out": (lambda p: ["evaluate", "--report-only", "--out", str(_bytes(
+        p, "results.json", b'[{"column": "leave-one-out", "dataset": "uci-har"}]').parent)],
+                                             "a leave-one-dataset-out result"),
     "export --labels the same twice": (lambda p: ["export", "--onnx", str(p / "m.onnx"), "--labels", "walk,Walk"],
                                        "are the same label"),
     "export one label": (lambda p: ["export", "--onnx", str(p / "m.onnx"), "--labels", "walking"],

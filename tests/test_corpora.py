@@ -1,6 +1,7 @@
 import json
 import shutil
 
+import numpy as np
 import pytest
 
 from conftest import need
@@ -45,6 +46,12 @@ def test_humanml3d_corpus_with_texts(tmp_path):
     corpus = load_corpus(f"humanml3d={folder}", SimConfig())
     assert len(corpus) == 2 and corpus.captions[1][0] == "a person kicks 012314"
     assert corpus.sim.clip(0).shape[1:] == (22, 6)
+    clip = folder / "new_joints/012314.npy"  # compressed clips find their captions by the name without .npy.gz
+    clip.with_suffix(".npy.gz").write_bytes(__import__("gzip").compress(clip.read_bytes()))
+    clip.unlink()
+    packed = load_corpus(f"humanml3d={folder}", SimConfig())
+    assert packed.captions == corpus.captions
+    np.testing.assert_array_equal(packed.sim.imu, corpus.sim.imu)
 
 
 def test_interrupted_cache_write_leaves_no_half_entry(tmp_path, monkeypatch):

@@ -159,3 +159,10 @@ def test_onnx_padding_rule_follows_the_model(tmp_path):
     assert "repeating the recording" in padding_rule(load_model("default"), 200)  # saved before masked padding
     primus = create_model(ModelConfig(arch="primus", encoder="primus", embed_dim=512))
     assert "must hold 200 real samples" in padding_rule(primus, 200)
+
+
+def test_a_string_of_labels_is_not_stored_as_its_letters(tmp_path):
+    """export_onnx(labels='walk') wrote the labels w, a, l, k into the file's metadata."""
+    with pytest.raises(ValueError, match="labels must be a list of label names"):
+        export_onnx(load_model("default"), tmp_path / "m.onnx", labels="walk")
+    assert not (tmp_path / "m.onnx").exists()

@@ -153,6 +153,24 @@ def test_primus_resume_restores_the_queue(tmp_path):
     assert type(model).__name__ == "PrimusModel" and model.metadata["recipe"] == "primus"
 
 
+def test_weights_spoilt_by_a_step_are_not_checkpointed(tmp_path, monkeypatch):
+    """A step whose update left NaN weights (loss still finite) was written as the newest checkpoint, so the
+    advice to --resume failed the same way."""
+    real_step = Trainer.train_step
+
+    def step(self):
+        loss = real_step(self)
+        if self.step == 4:
+            with torch.no_grad():
+                next(self.model.parameters()).view(-1)[0] = float("nan")
+        return loss
+    monkeypatch.setattr(Trainer, "train_step", step)
+    with pytest.raises(ValueError, match="step 4: the model: 1 of .* NaN or infinite.* --resume"):
+        pretrain(tiny_config(tmp_path, steps=8), show_progress=False)
+    again = Trainer(tiny_config(tmp_path, steps=8), show_progress=False)
+    assert again.load_checkpoint() and again.step == 2
+
+
 def test_out_dir_that_is_a_file_is_named(tmp_path):
     (tmp_path / "f").write_text("x")
     with pytest.raises(ValueError, match="out_dir .*f is a file"):

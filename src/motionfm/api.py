@@ -62,9 +62,8 @@ def to_canonical(X, fps: float = RATE_HZ, placement: str | Sequence[str] = "left
     (check_sensors; the gyroscope's units only with gravity included); None: no check.
     """
     X = np.asarray(X, dtype=np.float32)  # finiteness is checked by CanonicalWindows
-    if isinstance(fps, bool) or not isinstance(fps, (int, float, np.number)) or not (np.isfinite(fps) and fps > 0):
-        raise ValueError(f"fps must be a positive number of samples per second; got {fps!r}")
-    _check_placement(placement)
+    fps = _rate(fps)
+    placement = _check_placement(placement)
     if X.ndim == 2:
         raise ValueError(f"X must be (n, time, 6): a batch of windows; got {X.shape} (one window? pass X[None])")
     if X.ndim >= 2 and X.shape[1] / fps < MIN_WINDOW_S:
@@ -98,12 +97,29 @@ def to_canonical(X, fps: float = RATE_HZ, placement: str | Sequence[str] = "left
     return windows
 
 
-def _check_placement(placement) -> None:
-    """ValueError unless ``placement`` is a body-site name or a list of them."""
-    names = [placement] if isinstance(placement, str) else placement
-    if not isinstance(names, (list, tuple)) or not names or not all(isinstance(p, str) for p in names):
+def _rate(fps) -> float:
+    """fps as a float; ValueError unless it is one positive finite real number (a 0-d array will do)."""
+    try:
+        value = float(fps) if not isinstance(fps, (str, bytes, bool)) else float("nan")
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"fps must be a positive number of samples per second; got {fps!r}")
+    return value
+
+
+def _check_placement(placement) -> str | list[str]:
+    """``placement`` as a body-site name or a list of them (a tuple or array will do); ValueError otherwise."""
+    if isinstance(placement, str):
+        return placement
+    try:
+        names = [p.item() if isinstance(p, np.generic) else p for p in placement]
+    except TypeError:
+        names = []
+    if not names or not all(isinstance(p, str) for p in names):
         raise ValueError(f"placement must be a body-site name such as 'left_wrist' or a list of them (one per "
                          f"sensor); got {placement!r}")
+    return names
 
 
 def _distinct_joints(placement: Sequence[str]) -> list[int]:

@@ -17,6 +17,7 @@ from .adapt import embed, label_matrix
 from .atomic import atomic_path
 from .hub import load_model
 from .io import Recording, RecordingError, recording_windows
+from .labels import check_distinct_labels
 from .orientation import model_rotation, require_gravity, upright_stream
 
 CHUNK_S = 3600.0  # seconds of recording turned into windows at a time
@@ -93,6 +94,7 @@ def classify_recording(model, rec: Recording, labels: Sequence[str], window_s: f
 
     ``model``: a bundled name, a model folder or a loaded ImuTextModel.
     """
+    check_distinct_labels(labels)  # before list(): a string would become its letters
     stride_s = stride_s or window_s
     net = load_model(model) if isinstance(model, (str, Path)) else model
     rec = upright_recording(rec, window_s) if model_rotation(net) == "upright" else rec

@@ -654,12 +654,17 @@ def _report_only(out_dir: Path, model: str) -> None:
         fail(f"{path} does not exist: run motionfm evaluate --out {out_dir} first")
     try:
         saved = json.loads(path.read_text())
-        records, settings = (saved["records"], saved.get("settings")) if isinstance(saved, dict) else (saved, None)
-        if not isinstance(records, list) or not all(isinstance(r, dict) and "dataset" in r for r in records):
-            raise ValueError("its records are not a list of results with a 'dataset'")
-        _write_report(out_dir, model, records, settings or {}, {})
-    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
-        fail(f"{path}: not a results.json written by motionfm evaluate ({type(err).__name__}: {err})")
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        fail(f"{path}: not valid JSON ({err})")
+    records, settings = (saved.get("records"), saved.get("settings")) if isinstance(saved, dict) else (saved, None)
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        fail(f"{path}: not a results.json written by motionfm evaluate (no list of results)")
+    if records and all("column" in r and "setting" not in r for r in records):
+        fail(f"{path}: a leave-one-dataset-out result (its results.md is written by evaluate --protocol "
+             f"leave-one-dataset-out); --report-only rewrites standard-protocol results")
+    if not all({"dataset", "setting"} <= set(r) for r in records):
+        fail(f"{path}: not a results.json written by motionfm evaluate (a result without 'dataset' or 'setting')")
+    _write_report(out_dir, model, records, settings or {}, {})
 
 
 @app.command()

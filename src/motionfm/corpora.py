@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from .atomic import atomic_path
-from .motion import expand_inputs
+from .motion import expand_inputs, format_suffix, motion_stem
 from .paths import cache_dir, data_root
 from .simulate import SimConfig
 from .simulate_corpus import SimulatedCorpus, simulate_files
@@ -47,7 +47,7 @@ _BANDAI_NAME = re.compile(r"dataset-\d+_(?P<content>.+)_(?P<style>[^_]+)_\d+$")
 
 def bandai_namco_captions(path: Path) -> list[str]:
     """Several phrasings of a Bandai-Namco clip's content and style, from its file name."""
-    m = _BANDAI_NAME.match(path.stem)
+    m = _BANDAI_NAME.match(motion_stem(path))
     if not m or m["content"] not in BANDAI_CONTENT:
         raise ValueError(f"{path.name}: not a Bandai-Namco clip name (dataset-N_content_style_NNN)")
     action = BANDAI_CONTENT[m["content"]]
@@ -66,7 +66,7 @@ def cmu_descriptions(csv: Path) -> dict[tuple[int, int], str]:
 
 def cmu_captions(path: Path, descriptions: dict[tuple[int, int], str]) -> list[str]:
     """Captions of a CMU trial file named SSS_TT.bvh or SS_TT.amc."""
-    subject, trial = (int(x) for x in path.stem.split("_")[:2])
+    subject, trial = (int(x) for x in motion_stem(path).split("_")[:2])
     text = descriptions.get((subject, trial))
     if text is None:
         raise ValueError(f"{path.name}: no description for subject {subject} trial {trial}")
@@ -101,11 +101,11 @@ def _files_and_captions(name: str, files: list[Path], root: Path) -> tuple[list[
         return files, [bandai_namco_captions(f) for f in files]
     if name == "cmu":
         table = cmu_descriptions(root / "cmu_mocap/CMU_data_descriptions.csv")
-        bvh = [f for f in files if f.suffix == ".bvh"]  # the AMC trials are the same captures again
+        bvh = [f for f in files if format_suffix(f) == ".bvh"]  # the AMC trials are the same captures again
         return bvh, [cmu_captions(f, table) for f in bvh]
     folder = Path(name.split("=", 1)[1])
     npy = [f for f in files if f.parent.name == "new_joints"]
-    return npy, [humanml3d_captions(folder / "texts" / f"{f.stem}.txt") for f in npy]
+    return npy, [humanml3d_captions(folder / "texts" / f"{motion_stem(f)}.txt") for f in npy]
 
 
 def _inputs(name: str, root: Path) -> list[Path]:

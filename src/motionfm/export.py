@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from .atomic import atomic_path
+from .labels import check_distinct_labels
 from .models import ImuTextModel, get_architecture
 
 
@@ -98,6 +99,8 @@ def export_onnx(model: ImuTextModel, path: str | Path, opset: int = 17, time: in
     architecture allows (else fixed at ``time`` samples, 10 s at 20 Hz by default). With ``labels``, their
     embedding matrix is stored and a second output 'scores' (batch, n_labels) gives zero-shot scores.
     The input contract is written into the file's metadata (see contract())."""
+    if labels:
+        check_distinct_labels(labels)  # a string would be stored as its letters
     import onnx
 
     model = model.eval().cpu()

@@ -39,7 +39,7 @@ def save_model(model: ImuTextModel, folder: str | Path, metadata: dict | None = 
     except TypeError as err:
         raise ValueError(f"model metadata must be JSON (numbers, strings, lists, dicts): {err}") from None
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    _check_finite(state, "the model to save")
+    check_finite_weights(state, "the model to save")
     folder.mkdir(parents=True, exist_ok=True)
     with atomic_path(folder / WEIGHTS_FILE) as tmp:
         save_file(state, str(tmp))
@@ -48,14 +48,14 @@ def save_model(model: ImuTextModel, folder: str | Path, metadata: dict | None = 
     return folder
 
 
-def _check_finite(state: dict[str, torch.Tensor], what: str) -> None:
-    """ValueError when any floating-point tensor of ``state`` holds NaN or infinite values."""
+def check_finite_weights(state: dict[str, torch.Tensor], what: str, advice: str = "retrain") -> None:
+    """ValueError naming ``what`` when any floating-point tensor of ``state`` holds NaN or infinite values."""
     bad = {k: int((~torch.isfinite(v)).sum()) for k, v in state.items() if v.is_floating_point()}
     bad = {k: n for k, n in bad.items() if n}
     if bad:
         total = sum(v.numel() for v in state.values() if v.is_floating_point())
         raise ValueError(f"{what}: {sum(bad.values()):,} of {total:,} weights are NaN or infinite (first: "
-                         f"{next(iter(bad))}): training diverged (learning rate too high?); retrain")
+                         f"{next(iter(bad))}): training diverged (learning rate too high?); {advice}")
 
 
 def resolve(name_or_path: str | Path) -> Path:
@@ -103,7 +103,7 @@ def load_model(name_or_path: str | Path = "default", device: str | torch.device 
         state = load_file(str(weights))
     except Exception as err:  # safetensors raises its own SafetensorError (not an OSError) for a damaged file
         raise ValueError(f"{weights}: damaged or not a safetensors file ({err})") from None
-    _check_finite(state, str(weights))
+    check_finite_weights(state, str(weights))
     try:
         model.load_state_dict(state)
     except RuntimeError as err:

@@ -19,7 +19,7 @@ MOTION_SUFFIXES = (".bvh", ".amc", ".npy")
 ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.xz", ".tar.bz2")
 
 __all__ = ["MotionClip", "MotionFormatError", "FAMILIES", "SkeletonFamily", "read_bvh", "read_amc",
-           "read_humanml3d", "load_motion", "find_motion_files", "expand_inputs"]
+           "read_humanml3d", "load_motion", "find_motion_files", "expand_inputs", "motion_stem", "format_suffix"]
 
 
 def load_motion(path: str | Path, fps: float | None = None) -> MotionClip:
@@ -38,19 +38,21 @@ def load_motion(path: str | Path, fps: float | None = None) -> MotionClip:
 
 
 def find_motion_files(folder: Path) -> list[Path]:
-    """Motion files below a folder, sorted, compressed ones (walk.bvh.gz) included (HumanML3D: only new_joints
-    arrays)."""
+    """Motion files below a folder, sorted, compressed ones (walk.bvh.gz) included unless the plain file is
+    beside them (gzip -k leaves both: one capture) (HumanML3D: only new_joints arrays)."""
     out = []
     for p in sorted(folder.rglob("*")):
         suffix = format_suffix(p)
+        if is_compressed(p) and p.with_suffix("").exists():
+            continue
         if suffix in (".bvh", ".amc"):
             out.append(p)
-        elif suffix == ".npy" and "joint_vecs" not in p.name and not _is_statistics(_stem(p)):
+        elif suffix == ".npy" and "joint_vecs" not in p.name and not _is_statistics(motion_stem(p)):
             out.append(p)
     return out
 
 
-def _stem(path: Path) -> str:
+def motion_stem(path: Path) -> str:
     """The name without its format and compression suffixes (walk for walk.bvh and walk.bvh.gz)."""
     return Path(path.stem).stem if is_compressed(path) else path.stem
 

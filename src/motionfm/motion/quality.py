@@ -160,13 +160,17 @@ def repetition(same: np.ndarray) -> int:
 
 
 def _undo_repetition(clip: MotionClip) -> tuple[MotionClip, str]:
-    """The clip at its captured rate when each frame was written n times (the first of each run kept, fps / n),
-    and a note; unchanged with '' otherwise. Differentiating the stair steps would give spikes, not motion."""
+    """The clip at its captured rate when each frame was written n times (every n-th frame of each run of equal
+    frames kept, so a pause keeps its length; fps / n), and a note; unchanged with '' otherwise.
+    Differentiating the stair steps would give spikes, not motion."""
     same = repeated_frames(clip)
     n = repetition(same)
     if n == 1:
         return clip, ""
-    keep = np.concatenate([[0], np.nonzero(~same)[0] + 1])
+    starts = np.concatenate([[0], np.nonzero(~same)[0] + 1])
+    lengths = np.diff(np.concatenate([starts, [clip.num_frames]]))
+    per_run = -(-lengths // n)  # every n-th frame of a run: a held stretch keeps its duration
+    keep = np.repeat(starts, per_run) + n * (np.arange(per_run.sum()) - np.repeat(np.cumsum(per_run) - per_run, per_run))
     rotations = None if clip.rotations is None else clip.rotations[keep]
     undone = replace(clip, positions=clip.positions[keep], rotations=rotations, fps=clip.fps / n,
                      meta={**clip.meta, "repeated": n})
@@ -235,7 +239,12 @@ def clean_clip(clip: MotionClip, check: GlitchCheck | None = None) -> tuple[Moti
     check = check or GlitchCheck()
     _check_frame_rate(clip.fps)
     clip, repeated = _undo_repetition(clip)
-    clip, note = _clean_steps(clip, check)
+    try:
+        clip, note = _clean_steps(clip, check)
+    except MotionGlitchError as err:
+        raise MotionGlitchError(f"{err}; {repeated} (frames counted at that rate)" if repeated else str(err)) from None
+    if repeated and note:
+        note = f"{note} (frames counted at {clip.fps:g} fps)"
     return clip, "; ".join(n for n in (repeated, note) if n)
 
 

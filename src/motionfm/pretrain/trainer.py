@@ -21,7 +21,7 @@ import yaml
 from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
-from ..hub import save_model
+from ..hub import check_finite_weights, save_model
 from ..models import create_model
 from ..text import load_text_encoder
 from .build import build_data
@@ -133,6 +133,8 @@ class Trainer:
     def save_checkpoint(self) -> None:
         """Write the full training state (every rank's generators gathered) from rank 0."""
         gens, augs = self._gather_states()
+        check_finite_weights(self.model.state_dict(), f"step {self.step}: the model",  # on every rank: none hangs
+                             f"the checkpoints in {self.out} are from before it: lower lr, then --resume or --overwrite")
         if self.rank != 0:
             return
         state = {"step": self.step, "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
