@@ -424,7 +424,34 @@ def test_frames_written_several_times_are_read_at_the_captured_rate(tmp_path, mo
     assert "written 2 times" in fixed.trimmed[0] and not fixed.failures and len(fixed.warnings) == 1
     stairs = simulate_clip(read_bvh(twice))  # what the stair steps give when simulated as they are
     err = np.linalg.norm(stairs[:len(plain.imu), :, :3] - plain.imu[:len(stairs), :, :3], axis=-1)
+    motion = np.linalg.norm(plain.imu[..., :3] - plain.imu[..., :3].mean(0), axis=-1)
+    print(f"stair steps: acceleration off by {np.sqrt((err ** 2).mean()):.2f} m/s^2 RMS over the 22 joints; "
+          f"the motion's own RMS {np.sqrt((motion ** 2).mean()):.2f}")
     assert np.sqrt((err ** 2).mean()) > 1.0  # m/s^2: the error this fix removes
+
+
+@pytest.mark.parametrize("captured,written", [(30, 75), (24, 30)])
+def test_a_pulldown_pattern_is_read_at_the_captured_rate(tmp_path, mocap_dir, captured, written):
+    """A capture written at a rate that is no whole multiple (24 -> 30 fps: frames 1, 1, 1, 2 times; 30 -> 75:
+    3, 2, 3, 2 times) was only warned about: the stair steps stayed in the IMU. Each captured frame is the
+    first of its run, so reading those at the captured rate gives the capture back exactly."""
+    from motionfm.motion.quality import clean_clip
+
+    def at_captured_rate(motion):
+        motion.frame_time = 1.0 / captured
+
+    def written_faster(motion):
+        at_captured_rate(motion)
+        count = int(len(motion.frames) * written / captured)
+        motion.frames = motion.frames[(np.arange(count) * captured) // written]
+        motion.frame_time = 1.0 / written
+    original, pulled = tmp_path / "walk.bvh", tmp_path / "pulled.bvh"
+    original.write_text(_edited_walk(mocap_dir, at_captured_rate))
+    pulled.write_text(_edited_walk(mocap_dir, written_faster))
+    clip, note = clean_clip(read_bvh(pulled))
+    assert clip.fps == captured and f"read at {captured} fps" in note and "regular pattern" in note
+    np.testing.assert_array_equal(clip.positions, read_bvh(original).positions[:clip.num_frames])
+    assert clip.num_frames >= read_bvh(original).num_frames - 1
 
 
 @pytest.mark.parametrize("edit,warned", [(_held_now_and_then, True), (lambda m: None, False),

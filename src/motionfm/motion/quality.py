@@ -34,6 +34,7 @@ UPRIGHT_SHARE = 0.5  # head above the ankles by half the body length in this sha
 REPEATED_SHARE = 0.1  # a moving clip with more (and no regular pattern) is warned about
 REGULAR_REPEATS = 0.95  # this share of runs of equal frames with one length n >= 2 = written n times per frame
 MIN_RUNS = 10  # distinct frames needed before a repetition pattern is judged
+MIN_PULLDOWN = 1.1  # written frames per captured frame from which a pulldown pattern is undone (24 -> 30 fps: 1.25)
 
 
 class MotionGlitchError(MotionFormatError):
@@ -148,34 +149,53 @@ def repeated_frames(clip: MotionClip) -> np.ndarray:
     return same
 
 
-def repetition(same: np.ndarray) -> int:
-    """n >= 2 when the clip was written n times per captured frame (REGULAR_REPEATS of its runs of equal
-    frames, the last one aside, are n long), else 1; ``same`` is repeated_frames' (T - 1,) boolean."""
+def repetition(same: np.ndarray) -> float:
+    """How many written frames each captured frame takes: n >= 2 when REGULAR_REPEATS of the runs of equal
+    frames (the last one aside) are n long (each frame written n times; pauses may hold longer); a ratio r
+    >= MIN_PULLDOWN when every run starts on the uniform grid start_0 + k r to within a frame (a 24 fps
+    capture written at 30 fps, 30 at 75: runs of 1 and 2, or 2 and 3); else 1. ``same`` is repeated_frames'
+    (T - 1,) boolean. Sporadic exact repeats drift off any grid, so they stay 1 (and are warned about)."""
     starts = np.concatenate([[0], np.nonzero(~same)[0] + 1])  # first frame of each run of equal frames
     runs = np.diff(starts)  # the last run may be cut short by the clip's end: left out
     if len(runs) < MIN_RUNS:
         return 1
     n = int(np.bincount(runs).argmax())
-    return n if n >= 2 and np.mean(runs == n) >= REGULAR_REPEATS else 1
+    if n >= 2 and np.mean(runs == n) >= REGULAR_REPEATS:
+        return n
+    k = np.arange(len(starts))
+    r, offset = np.polyfit(k, starts, 1)  # written frames per captured frame, least squares
+    return float(r) if r >= MIN_PULLDOWN and np.abs(starts - offset - k * r).max() <= 1.0 else 1
+
+
+def _nice_rate(fps: float) -> float:
+    """fps snapped to a whole number when within 0.5 % of one (a pattern's ratio is fitted: 30 / 1.2497)."""
+    return float(round(fps)) if abs(fps - round(fps)) < 5e-3 * fps else fps
 
 
 def _undo_repetition(clip: MotionClip) -> tuple[MotionClip, str]:
-    """The clip at its captured rate when each frame was written n times (every n-th frame of each run of equal
-    frames kept, so a pause keeps its length; fps / n), and a note; unchanged with '' otherwise.
-    Differentiating the stair steps would give spikes, not motion."""
+    """The clip at its captured rate when its frames were written several times each (repetition): for n
+    times each, every n-th frame of each run of equal frames is kept, so a pause keeps its length; for a
+    pulldown pattern (r not whole), the first frame of each run. fps / r, and a note; unchanged with ''
+    otherwise. Differentiating the stair steps would give spikes, not motion."""
     same = repeated_frames(clip)
-    n = repetition(same)
-    if n == 1:
+    r = repetition(same)
+    if r == 1:
         return clip, ""
     starts = np.concatenate([[0], np.nonzero(~same)[0] + 1])
-    lengths = np.diff(np.concatenate([starts, [clip.num_frames]]))
-    per_run = -(-lengths // n)  # every n-th frame of a run: a held stretch keeps its duration
-    keep = np.repeat(starts, per_run) + n * (np.arange(per_run.sum()) - np.repeat(np.cumsum(per_run) - per_run, per_run))
+    if float(r).is_integer():
+        n = int(r)
+        lengths = np.diff(np.concatenate([starts, [clip.num_frames]]))
+        per_run = -(-lengths // n)  # every n-th frame of a run: a held stretch keeps its duration
+        keep = np.repeat(starts, per_run) + n * (np.arange(per_run.sum()) - np.repeat(np.cumsum(per_run) - per_run,
+                                                                                     per_run))
+        how = f"every frame is written {n} times"
+    else:
+        keep, how = starts, f"frames repeat in a regular pattern, {r:.3g} written per captured frame"
+    fps = _nice_rate(clip.fps / r)
     rotations = None if clip.rotations is None else clip.rotations[keep]
-    undone = replace(clip, positions=clip.positions[keep], rotations=rotations, fps=clip.fps / n,
-                     meta={**clip.meta, "repeated": n})
-    return undone, (f"every frame is written {n} times (a {clip.fps / n:g} fps capture at {clip.fps:g} fps): "
-                    f"read at {clip.fps / n:g} fps")
+    undone = replace(clip, positions=clip.positions[keep], rotations=rotations, fps=fps,
+                     meta={**clip.meta, "repeated": float(r)})
+    return undone, f"{how} (a {fps:g} fps capture at {clip.fps:g} fps): read at {fps:g} fps"
 
 
 def _held_frames(clip: MotionClip) -> list[str]:
