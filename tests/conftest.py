@@ -150,10 +150,10 @@ def pack_config(tmp_path, **over):
     from motionfm.pretrain import PretrainConfig, save_pack
 
     if not (tmp_path / "pack" / "meta.json").exists():
-        save_pack(sim_material([window_set("usc-had", [0, 1])], text_dim=4), tmp_path / "pack")
+        save_pack(sim_material([window_set("usc-had", [0, 1])], text_dim=384), tmp_path / "pack")
     base = dict(out_dir=str(tmp_path / "run"), data_pack=str(tmp_path / "pack"), motion_corpora=["cmu"],
                 real_datasets=["usc-had"], steps=4, batch_size=4, warmup_steps=1, checkpoint_every=2,
-                model={"encoder": "tiny", "embed_dim": 8, "text_dim": 4})
+                model={"encoder": "tiny", "embed_dim": 8, "text_dim": 384})
     return PretrainConfig.from_dict({**base, **over})
 
 

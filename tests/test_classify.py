@@ -83,3 +83,13 @@ def test_upright_models_read_the_recording_in_its_upright_frame(recording):
 def test_a_string_of_labels_is_refused_before_any_work():
     with pytest.raises(ValueError, match="labels must be a list of label names"):
         classify_recording("default", None, "walk", 10.0)
+
+
+@pytest.mark.parametrize("kwargs,message", [({"window_s": 0.0}, "window_s must be a positive"),
+                                            ({"stride_s": 0.0}, "stride_s must be a positive"),
+                                            ({"chunk_s": float("nan")}, "chunk_s must be a positive"),
+                                            ({"window_s": float("inf")}, "window_s must be a positive")])
+def test_window_stride_and_chunk_must_be_positive_seconds(recording, kwargs, message):
+    """stride_s=0 was read as stride_s=window_s; 0, NaN or inf elsewhere were ZeroDivision/Overflow errors."""
+    with pytest.raises(ValueError, match=message):
+        classify_recording("default", recording, ["walking", "sitting"], **{"window_s": 10.0, **kwargs})

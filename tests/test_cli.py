@@ -225,6 +225,18 @@ BAD_INPUTS = {
     "evaluate --report-only leave-one-out": (lambda p: ["evaluate", "--report-only", "--out", str(_bytes(
         p, "results.json", b'[{"column": "leave-one-out", "dataset": "uci-har"}]').parent)],
                                              "a leave-one-dataset-out result"),
+    "simulate --seed -1": (lambda p: ["simulate", str(p), "-o", str(p / "s.npz"), "--seed", "-1"],
+                           "--seed must be a whole number >= 0"),  # every file was 'skipped' for it
+    "simulate --offset-std inf": (lambda p: ["simulate", str(p), "-o", str(p / "s.npz"), "--offset-std", "inf"],
+                                  "--offset-std must be 0 to 0.5 m"),
+    "simulate --offset-std -0.05": (lambda p: ["simulate", str(p), "-o", str(p / "s.npz"), "--offset-std",
+                                               "-0.05"], "--offset-std must be 0 to 0.5 m"),  # was ignored
+    "pretrain-family no data set": (lambda p: ["pretrain-family", "--config", "c.yaml", "--out-dir", str(p / "f"),
+                                               "--datasets", ""], "--datasets names no data set"),  # trained all
+    "pretrain-family --only empty": (lambda p: ["pretrain-family", "--config", "c.yaml", "--out-dir", str(p / "f"),
+                                                "--only", ""], "--only names no member"),
+    "pretrain-family --out-dir a file": (lambda p: ["pretrain-family", "--config", "c.yaml", "--out-dir",
+                                                    str(_bytes(p, "f", b"x"))], "is a file"),
     "export --labels the same twice": (lambda p: ["export", "--onnx", str(p / "m.onnx"), "--labels", "walk,Walk"],
                                        "are the same label"),
     "export one label": (lambda p: ["export", "--onnx", str(p / "m.onnx"), "--labels", "walking"],

@@ -365,3 +365,22 @@ def test_gravity_removed_data_sets(dataset, name):
     np.testing.assert_array_equal(linear.split, with_g.split)
     with pytest.raises(ValueError, match="unknown acc_gravity"):
         load_dataset(name, acc_gravity="partly")
+
+
+@pytest.mark.parametrize("kwargs,message", [({"window_s": 0.03}, "window_s must be a number of seconds >= 1"),
+                                            ({"window_s": float("nan")}, "window_s must be"),
+                                            ({"stride_s": 0.0}, "stride_s must be"),
+                                            ({"stride_s": float("inf")}, "stride_s must be")])
+def test_window_and_stride_of_no_use_are_refused(kwargs, message):
+    """0.03 s gave one-sample windows without a word; NaN and inf were integer-conversion errors."""
+    with pytest.raises(ValueError, match=message):
+        load_dataset("uci-har", **kwargs)
+
+
+def test_an_unknown_split_or_name_is_named(dataset):
+    ws = dataset("uci-har")
+    with pytest.raises(ValueError, match="unknown split 'Test'"):
+        ws.class_counts("Test")  # was all zeros
+    assert ws.class_counts("test").sum() == (ws.split == "test").sum()
+    with pytest.raises(ValueError, match="unknown data set None"):
+        get_spec(None)

@@ -133,6 +133,26 @@ def test_bad_options(tmp_path, fmt, placement, message):
     assert message in _bad(make_recording(), tmp_path, fmt, placement)
 
 
+@pytest.mark.parametrize("kwargs,message", [
+    ({"acc_cols": "ax,ay,az"}, "acc_cols \\(--acc-cols\\) must be three column names"),  # was read as letters
+    ({"acc_cols": ("ax", "ay", "az", "gx")}, "must be three column names"),  # gx went into the gyro slot
+    ({"gyro_cols": ("gx", "gy")}, "gyro_cols \\(--gyro-cols\\) must be three"),
+    ({"fps": 0}, "fps \\(--fps\\) must be a positive number"),
+    ({"fps": float("nan")}, "fps \\(--fps\\) must be a positive number"),
+    ({"max_gap_s": 0}, "max_gap_s must be a positive number"),  # gave one segment per sample
+    ({"max_gap_s": float("nan")}, "max_gap_s must be a positive number"),  # turned gap splitting off
+    ({"acc_units": 9.81}, "acc_units must be a string"),
+])
+def test_recording_format_values_of_the_wrong_kind_are_named(kwargs, message):
+    with pytest.raises(RecordingError, match=message):
+        RecordingFormat(**kwargs)
+
+
+def test_placement_of_the_wrong_kind_is_named(tmp_path):
+    with pytest.raises(RecordingError, match="placement must be a body-site name"):
+        read_recording(tmp_path / "r.csv", ["waist"])
+
+
 def test_gyro_in_degrees_detected(tmp_path):
     df = make_recording().assign(gy=lambda d: np.degrees(d.gy) * 20)
     assert "--gyro-units deg/s" in _bad(df, tmp_path)

@@ -539,3 +539,18 @@ def test_non_finite_or_fast_clips_in_memory(tmp_path):
     clip, note = clean_clip(MotionClip(pos, 30.0))
     assert clip.num_frames == 95 and note.startswith("non-finite joint positions at frame 95")
     assert longest_clean_run(np.array([True, False, False, True, False])) == (1, 4)
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"positions": np.zeros((0, 22, 3))}, "T >= 1 frames"),
+    ({"positions": np.zeros((5, 22, 3), dtype=object)}, "positions must be real numbers"),
+    ({"fps": float("inf")}, "fps must be a positive number"),
+    ({"fps": "30"}, "fps must be a positive number"),
+    ({"rotations": np.zeros((5, 22, 3))}, r"rotations must be \(T, 22, 4\)"),
+])
+def test_motion_clips_of_the_wrong_kind_are_refused(kwargs, message):
+    from motionfm.motion.clip import MotionClip
+
+    with pytest.raises(ValueError, match=message):
+        MotionClip(**{"positions": np.zeros((5, 22, 3)), "fps": 30.0, **kwargs})
+    assert MotionClip([[[0.0] * 3] * 22] * 5, 30).positions.shape == (5, 22, 3)  # a nested list is an array

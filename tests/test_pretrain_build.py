@@ -32,13 +32,13 @@ def _pack_config(tmp_path, **over) -> PretrainConfig:
 
 
 def test_a_pack_holding_an_excluded_data_set_is_refused(tmp_path):
-    save_pack(sim_material([window_set("uci-har", [0, 1])], text_dim=4), tmp_path / "pack")  # no build record
+    save_pack(sim_material([window_set("uci-har", [0, 1])], text_dim=384), tmp_path / "pack")  # no build record
     with pytest.raises(ValueError, match="uci-har is on the exclusion list"):
         build_data(_pack_config(tmp_path, exclude=["UCI-HAR"]))
 
 
 def test_a_pack_built_from_other_sources_is_refused(tmp_path):
-    material = sim_material([window_set("usc-had", [0, 1])], text_dim=4)
+    material = sim_material([window_set("usc-had", [0, 1])], text_dim=384)
     save_pack(material, tmp_path / "pack", build_settings(_pack_config(tmp_path)))
     assert build_data(_pack_config(tmp_path)).names == ["cmu", "usc-had"]
     with pytest.raises(ValueError, match=r"real_datasets: pack \['usc-had'\], config \['dsads'\]; max_clips"):
@@ -49,7 +49,7 @@ def test_a_pack_built_from_other_sources_is_refused(tmp_path):
 
 
 def test_a_pack_with_video_is_refused_for_a_recipe_without_video_head(tmp_path):
-    material = sim_material(text_dim=4)
+    material = sim_material(text_dim=384)
     material.attach_video("cmu", np.ones((2, 3), np.float32))
     save_pack(material, tmp_path / "pack")
     with pytest.raises(ValueError, match="holds video features but recipe 'unimts' has no video head"):
@@ -58,7 +58,7 @@ def test_a_pack_with_video_is_refused_for_a_recipe_without_video_head(tmp_path):
 
 def test_model_from_a_pack_records_what_the_pack_held(tmp_path):
     # an older pack (no build record) holding DSADS too, while the config names only USC-HAD
-    save_pack(sim_material([window_set("usc-had", [0, 1]), window_set("dsads", [2, 3])], text_dim=4), tmp_path / "pack")
+    save_pack(sim_material([window_set("usc-had", [0, 1]), window_set("dsads", [2, 3])], text_dim=384), tmp_path / "pack")
     status, trainer = pretrain(_pack_config(tmp_path), show_progress=False)
     meta = load_model(tmp_path / "run" / "model").metadata
     assert status == "done" and meta["seen_datasets"] == ["dsads", "usc-had"]
@@ -81,7 +81,7 @@ def test_pack_from_real_sources_trains_like_the_sources(tmp_path):
 
 @pytest.mark.parametrize("key, value", [("rich_captions", True), ("real_synonyms", False)])
 def test_a_pack_is_refused_for_other_text_supervision(tmp_path, key, value):
-    material = sim_material([window_set("usc-had", [0, 1])], text_dim=4)
+    material = sim_material([window_set("usc-had", [0, 1])], text_dim=384)
     save_pack(material, tmp_path / "pack", build_settings(_pack_config(tmp_path)))
     with pytest.raises(ValueError, match=f"{key}: pack {not value!r}, config {value!r}"):
         build_data(_pack_config(tmp_path, **{key: value}))

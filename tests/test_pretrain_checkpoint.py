@@ -26,7 +26,7 @@ def test_a_folder_with_a_checkpoint_is_not_overwritten(tmp_path):
 
 @pytest.mark.parametrize("change, message", [
     ({"seed": 1}, "seed: checkpoint 0, config 1"), ({"batch_size": 8}, "batch_size: checkpoint 4, config 8"),
-    ({"model": {"encoder": "small", "embed_dim": 8, "text_dim": 4}}, "model.encoder: checkpoint 'tiny', config 'small'")])
+    ({"model": {"encoder": "small", "embed_dim": 8, "text_dim": 384}}, "model.encoder: checkpoint 'tiny', config 'small'")])
 def test_resume_refuses_another_run(tmp_path, change, message):
     pretrain(pack_config(tmp_path), stop_after=2, show_progress=False)
     with pytest.raises(ValueError, match=message) as err:

@@ -11,7 +11,7 @@ from motionfm.pretrain import draw, load_pack, save_pack
 
 
 def test_round_trip_keeps_contents_and_provenance(tmp_path):
-    material = sim_material([window_set("usc-had", [0, 3, 7]), window_set("dsads", [1])], text_dim=4)
+    material = sim_material([window_set("usc-had", [0, 3, 7]), window_set("dsads", [1])], text_dim=384)
     material.real[0].windows.valid_len = np.array([20, 200, 130])  # padded windows stay padded
     material.attach_video("usc-had", np.arange(12, dtype=np.float32).reshape(3, 4))
     files = save_pack(material, tmp_path / "pack", {"real_datasets": ["usc-had", "dsads"], "seed": 3}, chunk_mb=0.001)
@@ -38,7 +38,7 @@ def test_a_pack_needs_encoded_captions(tmp_path):
 @pytest.mark.parametrize("damage, message", [("missing", "not a data pack"), ("garbage", "damaged"),
                                              ("chunk", "pack file sim_imu unreadable")])
 def test_broken_packs_give_one_line(tmp_path, damage, message):
-    save_pack(sim_material(text_dim=4), tmp_path / "pack")
+    save_pack(sim_material(text_dim=384), tmp_path / "pack")
     if damage == "missing":
         (tmp_path / "pack" / "meta.json").unlink()
     elif damage == "garbage":
@@ -51,7 +51,7 @@ def test_broken_packs_give_one_line(tmp_path, damage, message):
 
 
 def test_packs_written_before_valid_lengths_read_as_full_windows(tmp_path):
-    material = sim_material([window_set("usc-had", [0, 1])], text_dim=4)
+    material = sim_material([window_set("usc-had", [0, 1])], text_dim=384)
     material.real[0].windows.valid_len = np.array([20, 200])
     save_pack(material, tmp_path / "pack")
     meta = json.loads((tmp_path / "pack" / "meta.json").read_text())

@@ -59,3 +59,23 @@ def test_large_inputs_give_the_same_numbers_through_scipy(monkeypatch):
     small = rs.resample(x, 50.0, 20.0)
     monkeypatch.setattr(rs, "SCIPY_ABOVE", 10)
     np.testing.assert_allclose(rs.resample(x, 50.0, 20.0), small, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("fps_in,up,down", [(5000.0, 1, 250), (10000.0, 1, 500), (29.97, 2, 3), (50.0, 2, 5)])
+def test_high_input_rates_get_their_exact_ratio(fps_in, up, down):
+    """Limited to denominators of 200, 5 kHz -> 20 Hz became 1/200 (windows labelled 10 s held 8 s) and 10 kHz
+    crashed; 29.97 Hz keeps its short 2/3 (0.1 % off)."""
+    from motionfm.resampling import rate_ratio
+
+    ratio = rate_ratio(fps_in, 20.0)
+    assert (ratio.numerator, ratio.denominator) == (up, down)
+    if fps_in >= 5000:
+        assert len(resample(np.zeros((int(fps_in) * 10, 1)), fps_in, 20.0)) == 200
+
+
+@pytest.mark.parametrize("fps_in,fps_out", [(0.0, 20.0), (50.0, float("nan")), (float("inf"), 20.0)])
+def test_rates_that_are_no_rates_are_refused(fps_in, fps_out):
+    from motionfm.resampling import rate_ratio
+
+    with pytest.raises(ValueError, match="positive, finite rates"):
+        rate_ratio(fps_in, fps_out)

@@ -133,6 +133,37 @@ def test_bad_input():
         simulate_imu(np.broadcast_to(t_pose(), (3, 22, 3)), 30.0)
 
 
+def _spinning(frames: int = 60):
+    pos, rot = spin_about_y(frames, 30.0, 2.0)
+    return pos, rot
+
+
+@pytest.mark.parametrize("change,message", [
+    (lambda q: np.where(np.arange(q.size).reshape(q.shape) == 21, np.nan, q), "rotations contain NaN"),
+    (lambda q: 2 * q, "must be unit quaternions; their lengths range 2-2"),  # would double the gyroscope
+    (lambda q: np.zeros_like(q), "must be unit quaternions"),  # would read no turning at all
+    (lambda q: q[..., :3], r"rotations must be \(60, 22, 4\)"),
+    (lambda q: q[:-5], r"rotations must be \(60, 22, 4\)"),
+])
+def test_rotations_that_are_no_orientations_are_refused(change, message):
+    """NaN rotations gave NaN IMU and scaled ones a scaled gyroscope, without a word."""
+    pos, rot = _spinning()
+    simulate_imu(pos, 30.0, rot)
+    with pytest.raises(ValueError, match=message):
+        simulate_imu(pos, 30.0, change(rot))
+
+
+@pytest.mark.parametrize("field,value", [("fps_out", 0), ("fps_out", float("nan")), ("fps_out", 0.01),
+                                         ("smooth_seconds", 0), ("polyorder", 1), ("polyorder", 2.5),
+                                         ("polyorder", 20), ("acc_noise_std", float("nan")),
+                                         ("gyro_noise_std", -1.0), ("offset_std", -0.05),
+                                         ("offset_std", float("inf")), ("seed", -1), ("seed", 1.5)])
+def test_sim_config_values_no_sensor_has_are_refused(field, value):
+    """Each gave NaN IMU, gravity alone (polyorder 0/1), skipped offsets or an error naming another cause."""
+    with pytest.raises(ValueError, match=f"SimConfig.{field} must be"):
+        SimConfig(**{field: value})
+
+
 def test_simulate_clip():
     clip = MotionClip(np.broadcast_to(t_pose(), (40, 22, 3)).copy(), 20.0)
     assert simulate_clip(clip).shape == (40, 22, 6)

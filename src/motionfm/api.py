@@ -30,12 +30,12 @@ from .hub import load_model
 from .orientation import model_rotation, require_gravity, upright_canonical
 from .resampling import resample
 from .gravity import ACC_GRAVITY
-from .io import ACC_LIMIT, GYRO_LIMIT, MIN_WINDOW_S
+from .io import ACC_LIMIT, GYRO_LIMIT
 from .labels import check_distinct_labels
 from .sensor_checks import StuckAxisError, check_stuck_axes, clipping_warnings
 from .skeleton import JOINT_NAMES, NUM_JOINTS, placement_to_joint
 from .units import GRAVITY, gyro_gravity_ratio_windows, judge_gyro_ratio, units_fitting_gravity
-from .windows import RATE_HZ, CanonicalWindows, place_sensors
+from .windows import MIN_WINDOW_S, RATE_HZ, CanonicalWindows, place_sensors
 
 UPRIGHT_MIN_WINDOWS = 20  # fewer windows in one call cannot be trusted to show a sensor's typical gravity
 _LIBRARY_DIRS = tuple(str(Path(m.__file__).resolve().parent) + os.sep

@@ -95,7 +95,11 @@ def classify_recording(model, rec: Recording, labels: Sequence[str], window_s: f
     ``model``: a bundled name, a model folder or a loaded ImuTextModel.
     """
     check_distinct_labels(labels)  # before list(): a string would become its letters
-    stride_s = stride_s or window_s
+    stride_s = window_s if stride_s is None else stride_s
+    for name, value in (("window_s", window_s), ("stride_s", stride_s), ("chunk_s", chunk_s)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                or not (np.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be a positive number of seconds; got {value!r}")
     net = load_model(model) if isinstance(model, (str, Path)) else model
     rec = upright_recording(rec, window_s) if model_rotation(net) == "upright" else rec
     text = label_matrix(net, list(labels))

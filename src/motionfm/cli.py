@@ -177,7 +177,14 @@ def simulate(
 
     _positive(fps_out, "--fps-out", "Hz")
     _writable(out, "--out")
-    config = SimConfig(fps_out=fps_out, noise=noise, offset_std=offset_std, seed=seed)
+    try:
+        config = SimConfig(fps_out=fps_out, noise=noise, offset_std=offset_std, seed=seed)
+    except ValueError as err:  # named by the option, not blamed on every file
+        flags = {"SimConfig.fps_out": "--fps-out", "SimConfig.offset_std": "--offset-std", "SimConfig.seed": "--seed"}
+        message = str(err)
+        for field_name, flag in flags.items():
+            message = message.replace(field_name, flag)
+        fail(message)
     try:
         with expand_inputs(inputs) as files:
             if not files:
@@ -255,7 +262,9 @@ def datasets_show(name: str = typer.Argument(..., help="registered data set, e.g
     if spec.notes:
         out.print(f"notes: {spec.notes}")
     for split, subjects in (("test", spec.test_subjects), ("val", spec.val_subjects)):
-        out.print(f"{split} subjects: {', '.join(map(str, subjects))}")
+        also = (f" (and the last {spec.val_share:.0%} of each class's windows of subject(s) "
+                f"{', '.join(map(str, spec.val_within))})" if split == "val" and spec.val_within else "")
+        out.print(f"{split} subjects: {', '.join(map(str, subjects))}{also}")
     table = Table("class", "synonyms", *har.SPLITS, "total")
     counts = {s: ws.class_counts(s) for s in har.SPLITS}
     for k, cls in enumerate(spec.classes):
@@ -804,10 +813,18 @@ def pretrain_family(
     from .pretrain import PretrainConfig
     from .pretrain.family import train_family
 
+    names = _names_once(datasets, "--datasets")
+    if not names:
+        fail("--datasets names no data set to leave out; see motionfm datasets list")
+    members = _names_once(only, "--only")
+    if only is not None and not members:
+        fail("--only names no member (e.g. --only without-dsads,sim-only); leave it out to train them all")
+    if out_dir.exists() and not out_dir.is_dir():
+        fail(f"--out-dir {out_dir} is a file; give a folder for the family")
     try:
         cfg = PretrainConfig.from_file(config)
         cfg = cfg.replace(steps=steps) if steps is not None else cfg
-        statuses = train_family(cfg, out_dir, list(_split(datasets) or ()), sim_only, list(_split(only) or ()),
+        statuses = train_family(cfg, out_dir, list(names), sim_only, list(members),
                                 overwrite, on_member=lambda name, status: console.print(f"{name}: {status}"))
     except (OSError, ValueError, TypeError) as err:
         fail(str(err))

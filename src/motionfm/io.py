@@ -24,12 +24,11 @@ from .tables import (ACC_NAMES, CSV_SUFFIXES, GRAVITY_NAMES, GYRO_NAMES, USER_AC
                      find_time, find_triplet, read_table)
 from .units import (GRAVITY, GYRO_UNITS, USER_ACC_UNITS, acc_scale, check_acc_unit, check_gyro_unit,
                     guess_acc_unit, normalise_unit, sample_spans, static_magnitude, units_fitting_gravity)
-from .windows import RATE_HZ, CanonicalWindows, place_sensors
+from .windows import MIN_WINDOW_S, RATE_HZ, CanonicalWindows, place_sensors
 
 TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
 MAX_NAN_FILL = 5  # NaN runs up to this many samples are interpolated; longer ones are an error
 FILLED_NOTE = 0.01  # a column with more than this share of its samples interpolated gets a warning
-MIN_WINDOW_S = 1.0  # the shortest windows the models were trained and evaluated on (UTD-MHAD's 1 s clips)
 MIN_RATE_HZ = 5.0  # below this a recording cannot show gait (steps at ~2 Hz): refused
 LOW_RATE_HZ = 9.5  # below this (10 Hz less a clock's drift) a warning: gait harmonics are lost
 AMBIGUOUS_STEP = (0.5, 2.0)  # median time steps read as ms (500-2000 Hz) that would be 0.5-2 Hz in seconds
@@ -63,6 +62,35 @@ class RecordingFormat:
     fps: float | None = None  # required when there is no time column
     max_gap_s: float = 1.0
 
+    def __post_init__(self) -> None:
+        """RecordingError naming the field (and its flag) for values of the wrong kind."""
+        self.acc_cols = _check_triple(self.acc_cols, "acc_cols (--acc-cols)")
+        if self.gyro_cols is not None:
+            self.gyro_cols = _check_triple(self.gyro_cols, "gyro_cols (--gyro-cols)")
+        for name, value, optional in (("time_col", self.time_col, True), ("acc_units", self.acc_units, True),
+                                      ("gyro_units", self.gyro_units, False), ("time_unit", self.time_unit, False),
+                                      ("acc_gravity", self.acc_gravity, False)):
+            if not (isinstance(value, str) or optional and value is None):
+                raise RecordingError(f"{name} must be a string{' or None' if optional else ''}; got {value!r}")
+        if self.fps is not None and not _positive_number(self.fps):
+            raise RecordingError(f"fps (--fps) must be a positive number of samples per second; got {self.fps!r}")
+        if not _positive_number(self.max_gap_s):
+            raise RecordingError(f"max_gap_s must be a positive number of seconds; got {self.max_gap_s!r}")
+
+
+def _positive_number(value) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) \
+        and bool(np.isfinite(value)) and value > 0
+
+
+def _check_triple(cols, what: str) -> tuple[str, str, str]:
+    """``cols`` as a tuple; RecordingError unless it names three columns (x, y, z) in a tuple or list (not one
+    string, which would be read as its letters)."""
+    if isinstance(cols, str) or not isinstance(cols, (tuple, list)) or len(cols) != 3 \
+            or not all(isinstance(c, str) and c for c in cols):
+        raise RecordingError(f"{what} must be three column names (x, y, z), e.g. ('ax', 'ay', 'az'); got {cols!r}")
+    return tuple(cols)
+
 
 @dataclass(frozen=True)
 class SensorColumns:
@@ -71,6 +99,13 @@ class SensorColumns:
     placement: str
     acc_cols: tuple[str, str, str]
     gyro_cols: tuple[str, str, str] | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.placement, str):
+            raise RecordingError(f"placement must be a body-site name; got {self.placement!r}")
+        object.__setattr__(self, "acc_cols", _check_triple(self.acc_cols, f"{self.placement}'s acc_cols"))
+        if self.gyro_cols is not None:
+            object.__setattr__(self, "gyro_cols", _check_triple(self.gyro_cols, f"{self.placement}'s gyro_cols"))
 
 
 @dataclass
@@ -359,6 +394,10 @@ def read_recording(path: str | Path, placement: str | Sequence[SensorColumns],
     needed columns are read, as float32, so a week at 50 Hz fits in about one copy of its samples.
     """
     fmt, path = fmt or RecordingFormat(), Path(path)
+    if not (isinstance(placement, str) or isinstance(placement, (list, tuple)) and all(
+            isinstance(p, SensorColumns) for p in placement)):
+        raise RecordingError(f"placement must be a body-site name, or a list of SensorColumns for several "
+                             f"sensors; got {placement!r}")
     if fmt.acc_gravity not in ACC_GRAVITY:
         raise RecordingError(f"unknown --acc-gravity {fmt.acc_gravity!r}; use included or removed")
     groups = _sensor_formats(placement, fmt)

@@ -47,6 +47,30 @@ class SimConfig:
     offset_std: float = 0.0  # m: random sensor displacement from the joint, fixed per clip (e.g. 0.02)
     seed: int | None = None  # with the clip index, seeds each clip's own noise and offsets
 
+    def __post_init__(self) -> None:
+        """ValueError naming the field for values that would give NaN, gravity alone or another rate."""
+        rules = [("fps_out", _real(self.fps_out) and 1.0 <= self.fps_out <= 10000.0, "between 1 and 10000 Hz"),
+                 ("smooth_seconds", _real(self.smooth_seconds) and 0 < self.smooth_seconds <= 10.0,
+                  "above 0 and at most 10 s"),
+                 ("polyorder", _whole(self.polyorder) and 2 <= self.polyorder <= 10,
+                  "a whole number from 2 to 10 (acceleration is the second derivative)"),
+                 ("acc_noise_std", _real(self.acc_noise_std) and self.acc_noise_std >= 0, "0 or more (m/s^2)"),
+                 ("gyro_noise_std", _real(self.gyro_noise_std) and self.gyro_noise_std >= 0, "0 or more (rad/s)"),
+                 ("offset_std", _real(self.offset_std) and 0 <= self.offset_std <= 0.5, "0 to 0.5 m"),
+                 ("seed", self.seed is None or _whole(self.seed) and self.seed >= 0, "a whole number >= 0 or None")]
+        for name, ok, what in rules:
+            if not ok:
+                raise ValueError(f"SimConfig.{name} must be {what}; got {getattr(self, name)!r}")
+
+
+def _real(value) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) \
+        and bool(np.isfinite(value))
+
+
+def _whole(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
 
 class ClipTooShortError(ValueError):
     """The motion has fewer frames than the smoothing window needs."""
@@ -228,6 +252,24 @@ def _polyfit_operator(edge: int, half: int, deriv: int, fps: float) -> tuple[np.
     return op[:half], op[edge - half:]
 
 
+UNIT_TOLERANCE = 1e-3  # |norm - 1| a rotation quaternion may have (readers give unit ones to ~1e-12)
+
+
+def _unit_rotations(rotations, frames: int) -> np.ndarray:
+    """rotations as (T, 22, 4) float64; ValueError for another shape, non-finite values or quaternions that are
+    not unit length (a scaled quaternion scales the gyroscope; a zero one reads no turning at all)."""
+    q = np.asarray(rotations, dtype=np.float64)
+    if q.shape != (frames, NUM_JOINTS, 4):
+        raise ValueError(f"rotations must be ({frames}, {NUM_JOINTS}, 4) quaternions (w, x, y, z), one per "
+                         f"position frame; got {q.shape}")
+    if not np.isfinite(q).all():
+        raise ValueError("rotations contain NaN or infinite values")
+    norm = np.linalg.norm(q, axis=-1)
+    if np.abs(norm - 1).max() > UNIT_TOLERANCE:
+        raise ValueError(f"rotations must be unit quaternions; their lengths range {norm.min():.3g}-{norm.max():.3g}")
+    return q
+
+
 def simulate_imu(positions: np.ndarray, fps: float, rotations: np.ndarray | None = None,
                  config: SimConfig | None = None, clip_index: int = 0) -> np.ndarray:
     """Virtual IMU at every joint, shape (T', 22, 6) float32: [ax, ay, az] m/s^2, [gx, gy, gz] rad/s.
@@ -235,6 +277,8 @@ def simulate_imu(positions: np.ndarray, fps: float, rotations: np.ndarray | None
     positions: (T, 22, 3) metres, world Y up, at ``fps``. rotations: (T, 22, 4) global segment
     orientations (w, x, y, z), or None to derive them from the bones. T' = T * fps_out / fps (rounded up).
     clip_index: with ``config.seed``, selects this clip's own noise and sensor offsets (see clip_rng).
+    The motion is taken as given: the plausibility checks (length unit, glitches, mirrored skeleton, radians,
+    repeated frames) are motion.quality.clean_clip's, which `motionfm simulate` and corpus building run.
     """
     config = config or SimConfig()
     pos = np.asarray(positions, dtype=np.float64)
@@ -244,7 +288,7 @@ def simulate_imu(positions: np.ndarray, fps: float, rotations: np.ndarray | None
         raise ValueError("positions contain NaN or infinite values")
     w = _window(len(pos), fps, config)
     rng = clip_rng(config.seed, clip_index)
-    q = sensor_orientations(frames_from_positions(pos) if rotations is None else np.asarray(rotations, np.float64))
+    q = sensor_orientations(frames_from_positions(pos) if rotations is None else _unit_rotations(rotations, len(pos)))
     if config.offset_std > 0:
         pos = pos + quat_rotate(q, rng.normal(0.0, config.offset_std, (NUM_JOINTS, 3)))
     acc_world = _differentiate(pos, fps, 2, w, config)

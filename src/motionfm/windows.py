@@ -14,6 +14,7 @@ import numpy as np
 from .skeleton import NUM_JOINTS
 
 RATE_HZ = 20.0  # the canonical sampling rate, saved with every model (hub.save_model)
+MIN_WINDOW_S = 1.0  # the shortest windows the models were trained and evaluated on (UTD-MHAD's 1 s clips)
 CHANNELS = 6  # ax, ay, az, gx, gy, gz
 
 

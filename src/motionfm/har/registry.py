@@ -222,7 +222,7 @@ REGISTRY: dict[str, DatasetSpec] = {spec.name: spec for spec in (
 
 def get_spec(name: str) -> DatasetSpec:
     """The registry entry for a data set name; ValueError listing the known names."""
-    key = name.strip().lower()
+    key = name.strip().lower() if isinstance(name, str) else None
     if key not in REGISTRY:
         raise ValueError(f"unknown data set {name!r}; known: {', '.join(REGISTRY)}")
     return REGISTRY[key]

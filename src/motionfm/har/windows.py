@@ -59,6 +59,9 @@ class WindowSet:
         return CanonicalWindows(x, mask, self.y[index], self.valid_len[index], self.channel_mask)
 
     def class_counts(self, split: str | None = None) -> np.ndarray:
+        """(n_classes,) windows per class, of one split (train, val, test) or of all."""
+        if split is not None and split not in SPLITS:
+            raise ValueError(f"unknown split {split!r}; use one of {SPLITS}")
         y = self.y if split is None else self.y[self.split == split]
         return np.bincount(y, minlength=len(self.class_names))
 

@@ -31,12 +31,23 @@ class MotionClip:
     meta: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.positions.ndim != 3 or self.positions.shape[1:] != (NUM_JOINTS, 3):
-            raise ValueError(f"positions must be (T, {NUM_JOINTS}, 3); got {self.positions.shape}")
+        """ValueError for arrays of another shape or kind and rates that are not positive and finite; values
+        that are not finite are kept (motion.quality trims or refuses them, naming the frame)."""
+        for name in ("positions", "rotations"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            array = np.asarray(value)
+            if array.dtype.kind not in "fiu":
+                raise ValueError(f"{name} must be real numbers; got dtype {array.dtype}")
+            object.__setattr__(self, name, array if array.dtype.kind == "f" else array.astype(np.float64))
+        if self.positions.ndim != 3 or self.positions.shape[1:] != (NUM_JOINTS, 3) or not len(self.positions):
+            raise ValueError(f"positions must be (T, {NUM_JOINTS}, 3) with T >= 1 frames; got {self.positions.shape}")
         if self.rotations is not None and self.rotations.shape != self.positions.shape[:2] + (4,):
             raise ValueError(f"rotations must be (T, {NUM_JOINTS}, 4); got {self.rotations.shape}")
-        if not self.fps > 0:
-            raise ValueError(f"fps must be positive; got {self.fps}")
+        if isinstance(self.fps, bool) or not isinstance(self.fps, (int, float, np.integer, np.floating)) \
+                or not (np.isfinite(self.fps) and self.fps > 0):
+            raise ValueError(f"fps must be a positive number of frames per second; got {self.fps!r}")
 
     @property
     def num_frames(self) -> int:

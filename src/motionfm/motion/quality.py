@@ -276,7 +276,7 @@ def _clean_steps(clip: MotionClip, check: GlitchCheck) -> tuple[MotionClip, str]
         if not BODY_LENGTH[0] <= length <= BODY_LENGTH[1]:
             raise MotionGlitchError(f"the skeleton measures {length:.3g} m from head to ankle, not a person's "
                                     f"{BODY_LENGTH[0]:g}-{BODY_LENGTH[1]:g} m: is the file's length unit right? "
-                                    f"(cm read as m is 100x too small, mm 1000x)")
+                                    f"(a unit read as the wrong one makes a person 100x (cm/m) or 1000x (mm/m) too large or too small)")
         _check_sides(pos)
     steps = bad_steps(pos, clip.fps, check.max_speed)
     what = _describe(pos, clip.fps, steps) if steps.any() else ""

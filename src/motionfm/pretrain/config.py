@@ -15,11 +15,10 @@ import yaml
 
 from .. import corpora
 from ..har import get_spec
-from ..io import MIN_WINDOW_S
 from ..models import ModelConfig
 from ..orientation import ROTATIONS
 from ..skeleton import NUM_JOINTS, placement_to_joint
-from ..windows import RATE_HZ
+from ..windows import MIN_WINDOW_S, RATE_HZ
 from .objectives import PrimusRecipe
 from .recipes import Recipe, get_recipe
 
