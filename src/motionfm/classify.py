@@ -19,6 +19,7 @@ from .hub import load_model
 from .io import Recording, RecordingError, recording_windows
 from .labels import check_distinct_labels
 from .orientation import model_rotation, require_gravity, upright_stream
+from .values import is_real
 
 CHUNK_S = 3600.0  # seconds of recording turned into windows at a time
 MARGIN_S = 5.0  # context kept on each side of a chunk so resampling at its edges sees the real neighbours
@@ -97,8 +98,7 @@ def classify_recording(model, rec: Recording, labels: Sequence[str], window_s: f
     check_distinct_labels(labels)  # before list(): a string would become its letters
     stride_s = window_s if stride_s is None else stride_s
     for name, value in (("window_s", window_s), ("stride_s", stride_s), ("chunk_s", chunk_s)):
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-                or not (np.isfinite(value) and value > 0):
+        if not (is_real(value) and value > 0):
             raise ValueError(f"{name} must be a positive number of seconds; got {value!r}")
     net = load_model(model) if isinstance(model, (str, Path)) else model
     rec = upright_recording(rec, window_s) if model_rotation(net) == "upright" else rec

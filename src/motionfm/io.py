@@ -24,6 +24,7 @@ from .tables import (ACC_NAMES, CSV_SUFFIXES, GRAVITY_NAMES, GYRO_NAMES, USER_AC
                      find_time, find_triplet, read_table)
 from .units import (GRAVITY, GYRO_UNITS, USER_ACC_UNITS, acc_scale, check_acc_unit, check_gyro_unit,
                     guess_acc_unit, normalise_unit, sample_spans, static_magnitude, units_fitting_gravity)
+from .values import is_real
 from .windows import MIN_WINDOW_S, RATE_HZ, CanonicalWindows, place_sensors
 
 TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
@@ -72,15 +73,10 @@ class RecordingFormat:
                                       ("acc_gravity", self.acc_gravity, False)):
             if not (isinstance(value, str) or optional and value is None):
                 raise RecordingError(f"{name} must be a string{' or None' if optional else ''}; got {value!r}")
-        if self.fps is not None and not _positive_number(self.fps):
+        if self.fps is not None and not (is_real(self.fps) and self.fps > 0):
             raise RecordingError(f"fps (--fps) must be a positive number of samples per second; got {self.fps!r}")
-        if not _positive_number(self.max_gap_s):
+        if not (is_real(self.max_gap_s) and self.max_gap_s > 0):
             raise RecordingError(f"max_gap_s must be a positive number of seconds; got {self.max_gap_s!r}")
-
-
-def _positive_number(value) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) \
-        and bool(np.isfinite(value)) and value > 0
 
 
 def _check_triple(cols, what: str) -> tuple[str, str, str]:

@@ -28,6 +28,7 @@ from .geometry import (matrix_to_quat, quat_between, quat_conjugate, quat_make_c
 from .motion.clip import MotionClip
 from .resampling import resample
 from .skeleton import JOINT_NAMES, LEAVES, MAIN_CHILD, NUM_JOINTS, PARENTS, REST_DIRECTIONS, joint_index
+from .values import is_real, is_whole
 from .units import GRAVITY
 from .windows import RATE_HZ
 
@@ -49,27 +50,18 @@ class SimConfig:
 
     def __post_init__(self) -> None:
         """ValueError naming the field for values that would give NaN, gravity alone or another rate."""
-        rules = [("fps_out", _real(self.fps_out) and 1.0 <= self.fps_out <= 10000.0, "between 1 and 10000 Hz"),
-                 ("smooth_seconds", _real(self.smooth_seconds) and 0 < self.smooth_seconds <= 10.0,
+        rules = [("fps_out", is_real(self.fps_out) and 1.0 <= self.fps_out <= 10000.0, "between 1 and 10000 Hz"),
+                 ("smooth_seconds", is_real(self.smooth_seconds) and 0 < self.smooth_seconds <= 10.0,
                   "above 0 and at most 10 s"),
-                 ("polyorder", _whole(self.polyorder) and 2 <= self.polyorder <= 10,
+                 ("polyorder", is_whole(self.polyorder) and 2 <= self.polyorder <= 10,
                   "a whole number from 2 to 10 (acceleration is the second derivative)"),
-                 ("acc_noise_std", _real(self.acc_noise_std) and self.acc_noise_std >= 0, "0 or more (m/s^2)"),
-                 ("gyro_noise_std", _real(self.gyro_noise_std) and self.gyro_noise_std >= 0, "0 or more (rad/s)"),
-                 ("offset_std", _real(self.offset_std) and 0 <= self.offset_std <= 0.5, "0 to 0.5 m"),
-                 ("seed", self.seed is None or _whole(self.seed) and self.seed >= 0, "a whole number >= 0 or None")]
+                 ("acc_noise_std", is_real(self.acc_noise_std) and self.acc_noise_std >= 0, "0 or more (m/s^2)"),
+                 ("gyro_noise_std", is_real(self.gyro_noise_std) and self.gyro_noise_std >= 0, "0 or more (rad/s)"),
+                 ("offset_std", is_real(self.offset_std) and 0 <= self.offset_std <= 0.5, "0 to 0.5 m"),
+                 ("seed", self.seed is None or is_whole(self.seed) and self.seed >= 0, "a whole number >= 0 or None")]
         for name, ok, what in rules:
             if not ok:
                 raise ValueError(f"SimConfig.{name} must be {what}; got {getattr(self, name)!r}")
-
-
-def _real(value) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) \
-        and bool(np.isfinite(value))
-
-
-def _whole(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 class ClipTooShortError(ValueError):

@@ -14,6 +14,7 @@ from rich.progress import track
 from ..gravity import ACC_GRAVITY, remove_gravity
 from ..paths import cache_dir, data_root
 from ..resampling import resample, sliding_windows
+from ..values import is_real
 from ..windows import MIN_WINDOW_S, RATE_HZ
 from .registry import DatasetSpec, get_spec
 from .sources import READER_VERSION, Segment
@@ -77,8 +78,7 @@ def load_dataset(name: str, root: str | Path | None = None, window_s: float = 10
     if acc_gravity not in ACC_GRAVITY:
         raise ValueError(f"unknown acc_gravity {acc_gravity!r}; use one of {', '.join(ACC_GRAVITY)}")
     for arg, value, low in (("window_s", window_s, MIN_WINDOW_S), ("stride_s", stride_s, 1.0 / RATE_HZ)):
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-                or not (np.isfinite(value) and value >= low):
+        if not (is_real(value) and value >= low):
             raise ValueError(f"{arg} must be a number of seconds >= {low:g}; got {value!r}")
     spec, root = get_spec(name), data_root(root)
     files = _source_files(spec, root)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..skeleton import JOINT_NAMES, NUM_JOINTS
+from ..values import is_real
 
 
 class MotionFormatError(ValueError):
@@ -45,8 +46,7 @@ class MotionClip:
             raise ValueError(f"positions must be (T, {NUM_JOINTS}, 3) with T >= 1 frames; got {self.positions.shape}")
         if self.rotations is not None and self.rotations.shape != self.positions.shape[:2] + (4,):
             raise ValueError(f"rotations must be (T, {NUM_JOINTS}, 4); got {self.rotations.shape}")
-        if isinstance(self.fps, bool) or not isinstance(self.fps, (int, float, np.integer, np.floating)) \
-                or not (np.isfinite(self.fps) and self.fps > 0):
+        if not (is_real(self.fps) and self.fps > 0):
             raise ValueError(f"fps must be a positive number of frames per second; got {self.fps!r}")
 
     @property

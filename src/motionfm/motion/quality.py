@@ -149,13 +149,18 @@ def repeated_frames(clip: MotionClip) -> np.ndarray:
     return same
 
 
+def _run_starts(same: np.ndarray) -> np.ndarray:
+    """First frame of each run of equal frames, from repeated_frames' (T - 1,) boolean."""
+    return np.concatenate([[0], np.nonzero(~same)[0] + 1])
+
+
 def repetition(same: np.ndarray) -> float:
     """How many written frames each captured frame takes: n >= 2 when REGULAR_REPEATS of the runs of equal
     frames (the last one aside) are n long (each frame written n times; pauses may hold longer); a ratio r
     >= MIN_PULLDOWN when every run starts on the uniform grid start_0 + k r to within a frame (a 24 fps
     capture written at 30 fps, 30 at 75: runs of 1 and 2, or 2 and 3); else 1. ``same`` is repeated_frames'
     (T - 1,) boolean. Sporadic exact repeats drift off any grid, so they stay 1 (and are warned about)."""
-    starts = np.concatenate([[0], np.nonzero(~same)[0] + 1])  # first frame of each run of equal frames
+    starts = _run_starts(same)
     runs = np.diff(starts)  # the last run may be cut short by the clip's end: left out
     if len(runs) < MIN_RUNS:
         return 1
@@ -181,7 +186,7 @@ def _undo_repetition(clip: MotionClip) -> tuple[MotionClip, str]:
     r = repetition(same)
     if r == 1:
         return clip, ""
-    starts = np.concatenate([[0], np.nonzero(~same)[0] + 1])
+    starts = _run_starts(same)
     if float(r).is_integer():
         n = int(r)
         lengths = np.diff(np.concatenate([starts, [clip.num_frames]]))
