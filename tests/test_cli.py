@@ -210,6 +210,8 @@ BAD_INPUTS = {
     "export --opset 3": (lambda p: ["export", "--onnx", str(p / "m.onnx"), "--opset", "3"], "--opset must be"),
     # each of these ran and exited 0 (or ended in a traceback) before
     "evaluate a data set twice": (lambda p: ["evaluate", "--datasets", "uci-har,uci-har"], "uci-har more than once"),
+    "evaluate a data set in two spellings": (lambda p: ["evaluate", "--datasets", "UCI-HAR,uci-har"],
+                                             "uci-har more than once"),
     "evaluate no data set": (lambda p: ["evaluate", "--datasets", ""], "--datasets names no data set"),
     "evaluate no setting": (lambda p: ["evaluate", "--settings", ","], "--settings names no setting"),
     "evaluate no adaptation": (lambda p: ["evaluate", "--adapt", ""], "--adapt names no adaptation"),

@@ -384,3 +384,12 @@ def test_an_unknown_split_or_name_is_named(dataset):
     assert ws.class_counts("test").sum() == (ws.split == "test").sum()
     with pytest.raises(ValueError, match="unknown data set None"):
         get_spec(None)
+
+
+def test_a_data_set_named_twice_in_any_spelling_is_refused():
+    """Evaluate and the leave-one-out protocol would have scored it twice (shown as two agreeing runs)."""
+    from motionfm.har import registry_names
+
+    assert registry_names(["UCI-HAR", "dsads"]) == ["uci-har", "dsads"]
+    with pytest.raises(ValueError, match="uci-har more than once"):
+        registry_names(["UCI-HAR", "uci-har "])

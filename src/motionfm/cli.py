@@ -530,7 +530,6 @@ def evaluate(
 
     from .labels import PROMPT_MODES
 
-    names = _names_once(datasets, "--datasets")
     if max_windows < 0:
         fail(f"--max-windows must be 0 (all windows) or more; got {max_windows}")
     if prompts not in PROMPT_MODES:
@@ -545,13 +544,13 @@ def evaluate(
     from .adapt import FineTuneConfig
     from .evaluate import ADAPTATIONS, BASELINES, FEATURES, PROBE_LAYERS, SETTINGS, EvalConfig, Evaluator, plan, run
 
+    names = [d for d in _split(datasets) or () if d]
     if not names:
         fail("--datasets names no data set; see motionfm datasets list")
-    for ds in names:
-        try:
-            har.get_spec(ds)
-        except ValueError as err:
-            fail(str(err))
+    try:
+        har.registry_names(names)  # unknown names, or one data set twice in any spelling
+    except ValueError as err:
+        fail(str(err))
     extra = [] if baselines == "none" else list(_split(baselines) or ())
     lists = {}
     for option, text, allowed in (("setting", settings, SETTINGS), ("--adapt value", adapt, ADAPTATIONS),
@@ -813,7 +812,7 @@ def pretrain_family(
     from .pretrain import PretrainConfig
     from .pretrain.family import train_family
 
-    names = _names_once(datasets, "--datasets")
+    names = [d for d in _split(datasets) or () if d]  # twice (in any spelling): train_family says so
     if not names:
         fail("--datasets names no data set to leave out; see motionfm datasets list")
     members = _names_once(only, "--only")

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..adapt import PROMPT_MODES, embed, label_matrix
 from ..atomic import atomic_path
-from ..har import get_spec, load_dataset
+from ..har import get_spec, load_dataset, registry_names
 from ..orientation import windows_for
 from ..pretrain.family import SIM_ONLY, member_name, zero_shot_datasets
 from .benchmark import SeenInPretrainingError, check_zero_shot_allowed
@@ -81,7 +81,7 @@ def leave_one_out(family_dir: str | Path, datasets: Sequence[str] | None = None,
 
     if prompts not in PROMPT_MODES:
         raise ValueError(f"unknown prompts {prompts!r}; use {', '.join(PROMPT_MODES)}")
-    names = [get_spec(d).name for d in (datasets or zero_shot_datasets())]
+    names = registry_names(datasets or zero_shot_datasets())
     records, loaded = [], {}
     for (column, dataset), folder in family_models(family_dir, names).items():
         if folder not in loaded:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -218,6 +218,17 @@ REGISTRY: dict[str, DatasetSpec] = {spec.name: spec for spec in (
               "classes occur outside the test subjects only in subject 1, so the last quarter of each class's "
               "windows of subject 1 is validation too (val_within)"),
 )}
+
+
+def registry_names(names: Sequence[str]) -> list[str]:
+    """Each data set name in the registry's spelling; ValueError for an unknown one or one named twice (in any
+    spelling: 'UCI-HAR' and 'uci-har' are one data set, which would be evaluated or trained on twice)."""
+    out = [get_spec(n).name for n in names]
+    twice = sorted({n for n in out if out.count(n) > 1})
+    if twice:
+        raise ValueError(f"a data set is named twice ({', '.join(twice)} more than once in {', '.join(names)}); "
+                         f"give each once")
+    return out
 
 
 def get_spec(name: str) -> DatasetSpec:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..atomic import atomic_path
-from ..har import REGISTRY, get_spec
+from ..har import REGISTRY, get_spec, registry_names
 from .config import PretrainConfig
 
 SIM_ONLY = "sim-only"
@@ -35,12 +35,10 @@ def member_name(left_out: str) -> str:
 
 
 def _universe(datasets: Sequence[str] | None) -> list[str]:
-    names = [get_spec(n).name for n in (datasets or zero_shot_datasets())]
+    names = registry_names(datasets or zero_shot_datasets())
     for name in names:
         if get_spec(name).supervised_only:
             raise ValueError(f"{name} has no class names, so it cannot be in a zero-shot family")
-    if len(set(names)) != len(names):
-        raise ValueError(f"a data set is named twice in {', '.join(names)}")
     return names
 
 
